@@ -1,0 +1,1 @@
+"""Fleece benchmark harness library (standard library only)."""

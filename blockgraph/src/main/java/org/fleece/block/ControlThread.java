@@ -1,0 +1,50 @@
+package org.fleece.block;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The one thread that owns the graph, bitmaps, jobs and exports, like QEMU's
+ * main loop. Every QMP command and every graph change runs here, one at a time,
+ * so each sees a consistent graph. Data-path I/O never runs here and this thread
+ * never waits for it: that is the rule every other class relies on.
+ */
+public final class ControlThread {
+    private final ExecutorService executor;
+    private volatile Thread thread;
+
+    public ControlThread() {
+        executor = Executors.newSingleThreadExecutor(runnable -> {
+            Thread t = new Thread(runnable, "fleece-control");
+            t.setDaemon(true);
+            thread = t;
+            return t;
+        });
+    }
+
+    public boolean isCurrent() {
+        return Thread.currentThread() == thread;
+    }
+
+    public void execute(Runnable task) {
+        executor.execute(task);
+    }
+
+    public <T> CompletableFuture<T> submit(Callable<T> task) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        executor.execute(() -> {
+            try {
+                result.complete(task.call());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        });
+        return result;
+    }
+
+    public void shutdown() {
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,1 @@
+"""Implementation of the iotests module (see iotests.py)."""

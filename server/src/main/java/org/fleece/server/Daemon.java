@@ -1,0 +1,165 @@
+package org.fleece.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import org.fleece.block.ControlThread;
+import org.fleece.qapi.schema.Schema;
+import org.fleece.server.chardev.Chardev;
+import org.fleece.server.chardev.ChardevOptions;
+import org.fleece.server.chardev.NullChardev;
+import org.fleece.server.chardev.SocketChardev;
+import org.fleece.server.chardev.StdioChardev;
+import org.fleece.server.cli.CliError;
+import org.fleece.server.cli.CommandLine;
+import org.fleece.server.cli.KeyValue;
+import org.fleece.server.control.ControlCommands;
+import org.fleece.server.qmp.CommandTable;
+import org.fleece.server.qmp.Dispatcher;
+import org.fleece.server.qmp.Events;
+import org.fleece.server.qmp.Monitor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The running daemon: builds what the command line asks for, in order, and
+ * takes it down again on quit or a signal.
+ */
+public final class Daemon {
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+    private static final long QUIT_FLUSH_MILLIS = 2000;
+
+    private final Vertx vertx;
+    private final ControlThread control = new ControlThread();
+    private final Schema schema = Schema.fleece();
+    private final CommandTable commands = new CommandTable();
+    private final Events events = new Events();
+    private final Dispatcher dispatcher = new Dispatcher(schema, commands);
+    private final Map<String, Chardev> chardevs = new LinkedHashMap<>();
+    private final List<Monitor> monitors = new ArrayList<>();
+    private final JsonNode version = ControlCommands.version(Version.FLEECE);
+    private PidFile pidFile;
+
+    public Daemon() {
+        vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(2).setWorkerPoolSize(1)
+                .setInternalBlockingPoolSize(1).setBlockedThreadCheckInterval(1).setBlockedThreadCheckIntervalUnit(TimeUnit.HOURS));
+        new ControlCommands(schema, version, chardevs::values, this::quit).registerIn(commands);
+        commands.checkAgainst(schema);
+    }
+
+    /** Builds everything the command line names; a CliError names the option at fault. */
+    public void start(CommandLine commandLine) {
+        for (CommandLine.Option option : commandLine.options()) {
+            try {
+                apply(option);
+            } catch (CliError e) {
+                throw new CliError(option + ": " + e.getMessage());
+            }
+        }
+        List<CompletableFuture<Void>> opening = chardevs.values().stream().map(Chardev::open).toList();
+        for (int i = 0; i < opening.size(); i++) {
+            try {
+                opening.get(i).get();
+            } catch (ExecutionException e) {
+                throw new CliError(e.getCause().getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CliError("interrupted while starting");
+            }
+        }
+        if (commandLine.pidfile() != null) {
+            pidFile = PidFile.write(commandLine.pidfile());
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(this::cleanUp, "fleece-exit"));
+        // qemu-storage-daemon treats these as a request to quit and exits with status 0.
+        for (String signal : new String[] {"TERM", "INT", "HUP"}) {
+            Signal.handle(new Signal(signal), s -> System.exit(0));
+        }
+    }
+
+    private void apply(CommandLine.Option option) {
+        switch (option.name()) {
+            case "--chardev" -> addChardev(ChardevOptions.parse(option.value()));
+            case "--monitor" -> addMonitor(option.value());
+            case "--trace" -> LOG.info("tracing is not implemented; ignoring -T {}", option.value());
+            case "--blockdev" -> throw new CliError("block nodes are not supported by Fleece yet");
+            case "--nbd-server" -> throw new CliError("the NBD server is not supported by Fleece yet");
+            case "--export" -> throw new CliError("block exports are not supported by Fleece yet");
+            case "--object" -> throw new CliError("objects are not supported by Fleece yet");
+            default -> throw new IllegalStateException("unhandled option " + option.name());
+        }
+    }
+
+    private void addChardev(ChardevOptions options) {
+        if (chardevs.containsKey(options.id())) {
+            throw new CliError("duplicate yank instance");
+        }
+        Chardev chardev = switch (options.backend()) {
+            case "socket" -> new SocketChardev(vertx, options);
+            case "stdio" -> new StdioChardev(vertx, options.id());
+            default -> new NullChardev(options.id());
+        };
+        chardevs.put(options.id(), chardev);
+    }
+
+    private void addMonitor(String text) {
+        Map<String, String> opts = KeyValue.flat(text, "chardev");
+        for (String key : opts.keySet()) {
+            if (!List.of("chardev", "mode", "pretty", "id").contains(key)) {
+                throw new CliError("Invalid parameter '" + key + "'");
+            }
+        }
+        String mode = opts.getOrDefault("mode", "control");
+        if (!mode.equals("control")) {
+            throw new CliError("Only QMP is supported");
+        }
+        String name = opts.get("chardev");
+        Chardev chardev = name == null ? null : chardevs.get(name);
+        if (chardev == null) {
+            throw new CliError("chardev \"" + name + "\" not found");
+        }
+        boolean pretty = switch (opts.getOrDefault("pretty", "off")) {
+            case "on", "yes", "true", "y" -> true;
+            case "off", "no", "false", "n" -> false;
+            default -> throw new CliError("Parameter 'pretty' expects 'on' or 'off'");
+        };
+        monitors.add(new Monitor(chardev, pretty, dispatcher, control, events, version));
+    }
+
+    /**
+     * After quit's reply: tell every client the daemon is going (QEMU's system
+     * emulator sends SHUTDOWN; scripts wait for it), give the sockets a moment
+     * to drain, then exit with status 0.
+     */
+    private void quit() {
+        JsonNodeFactory json = JsonNodeFactory.instance;
+        CompletableFuture<Void> sent = events.emit("SHUTDOWN",
+                json.objectNode().put("guest", false).put("reason", "host-qmp-quit"));
+        try {
+            sent.get(QUIT_FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("not every client received SHUTDOWN: {}", e.toString());
+        }
+        System.exit(0);
+    }
+
+    private void cleanUp() {
+        chardevs.values().forEach(Chardev::close);
+        if (pidFile != null) {
+            pidFile.remove();
+        }
+    }
+}
