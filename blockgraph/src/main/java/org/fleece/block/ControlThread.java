@@ -17,11 +17,12 @@ public final class ControlThread {
 
     public ControlThread() {
         executor = Executors.newSingleThreadExecutor(runnable -> {
+            // Not a daemon thread: the process lives as long as its control thread.
             Thread t = new Thread(runnable, "fleece-control");
-            t.setDaemon(true);
             thread = t;
             return t;
         });
+        executor.execute(() -> { });
     }
 
     public boolean isCurrent() {

@@ -2,8 +2,6 @@ package org.fleece.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import org.fleece.block.ControlThread;
 import org.fleece.qapi.schema.Schema;
 import org.fleece.server.chardev.Chardev;
@@ -23,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,20 +39,19 @@ public final class Daemon {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
     private static final long QUIT_FLUSH_MILLIS = 2000;
 
-    private final Vertx vertx;
     private final ControlThread control = new ControlThread();
-    private final Schema schema = Schema.fleece();
+    private final Schema schema;
     private final CommandTable commands = new CommandTable();
     private final Events events = new Events();
-    private final Dispatcher dispatcher = new Dispatcher(schema, commands);
+    private final Dispatcher dispatcher;
     private final Map<String, Chardev> chardevs = new LinkedHashMap<>();
     private final List<Monitor> monitors = new ArrayList<>();
     private final JsonNode version = ControlCommands.version(Version.FLEECE);
     private PidFile pidFile;
 
     public Daemon() {
-        vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(2).setWorkerPoolSize(1)
-                .setInternalBlockingPoolSize(1).setBlockedThreadCheckInterval(1).setBlockedThreadCheckIntervalUnit(TimeUnit.HOURS));
+        schema = Schema.fleece();
+        dispatcher = new Dispatcher(schema, commands);
         new ControlCommands(schema, version, chardevs::values, this::quit).registerIn(commands);
         commands.checkAgainst(schema);
     }
@@ -67,20 +65,19 @@ public final class Daemon {
                 throw new CliError(option + ": " + e.getMessage());
             }
         }
-        List<CompletableFuture<Void>> opening = chardevs.values().stream().map(Chardev::open).toList();
-        for (int i = 0; i < opening.size(); i++) {
-            try {
-                opening.get(i).get();
-            } catch (ExecutionException e) {
-                throw new CliError(e.getCause().getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CliError("interrupted while starting");
-            }
-        }
+        // The pid file exists before any socket does, so whoever sees a socket may read it.
         if (commandLine.pidfile() != null) {
             pidFile = PidFile.write(commandLine.pidfile());
         }
+        for (Chardev chardev : chardevs.values()) {
+            try {
+                chardev.open();
+            } catch (IOException e) {
+                cleanUp();
+                throw new CliError(e.getMessage());
+            }
+        }
+        chardevs.values().forEach(Chardev::start);
         Runtime.getRuntime().addShutdownHook(new Thread(this::cleanUp, "fleece-exit"));
         // qemu-storage-daemon treats these as a request to quit and exits with status 0.
         for (String signal : new String[] {"TERM", "INT", "HUP"}) {
@@ -106,8 +103,8 @@ public final class Daemon {
             throw new CliError("duplicate yank instance");
         }
         Chardev chardev = switch (options.backend()) {
-            case "socket" -> new SocketChardev(vertx, options);
-            case "stdio" -> new StdioChardev(vertx, options.id());
+            case "socket" -> new SocketChardev(options);
+            case "stdio" -> new StdioChardev(options.id());
             default -> new NullChardev(options.id());
         };
         chardevs.put(options.id(), chardev);

@@ -45,13 +45,14 @@ public final class Main {
         if (commandLine.daemonize() && readyPipe == null) {
             fail("--daemonize: start the daemon with bin/fleece, which detaches it");
         }
+        Daemon daemon = new Daemon();
         try {
             Logging.configure(commandLine.logLevel());
         } catch (CliError e) {
             fail("--log-level " + commandLine.logLevel() + ": " + e.getMessage());
         }
         try {
-            new Daemon().start(commandLine);
+            daemon.start(commandLine);
         } catch (CliError e) {
             fail(e.getMessage());
         }

@@ -1,6 +1,6 @@
 package org.fleece.server.chardev;
 
-import java.util.concurrent.CompletableFuture;
+import java.io.IOException;
 
 /** A character device from --chardev: a byte stream a monitor can be attached to. */
 public interface Chardev {
@@ -13,8 +13,11 @@ public interface Chardev {
 
     void attach(Frontend frontend);
 
-    /** Starts listening or connecting; completes when the device is usable (after the first client for wait=on). */
-    CompletableFuture<Void> open();
+    /** Binds or connects (and for wait=on waits for the first client), serving nobody yet. */
+    void open() throws IOException;
+
+    /** Starts serving clients. */
+    void start();
 
     /** Stops serving; a listening UNIX socket's file is removed. */
     void close();

@@ -15,16 +15,13 @@ public interface Frontend {
         }
     };
 
-    /** Input and end of a connection, delivered on the connection's thread. */
+    /**
+     * Input and end of a connection, delivered on the connection's reader
+     * thread, one call at a time. The next input is read only when
+     * {@link #data} returns, so a slow handler holds the client back.
+     */
     interface Handler {
         void data(byte[] bytes, int length);
-
-        /**
-         * The client shut down its sending side (as `printf ... | socat` does): it
-         * still reads, so what it sent is answered before the connection is closed.
-         */
-        default void inputEnded() {
-        }
 
         void closed();
     }

@@ -1,7 +1,5 @@
 package org.fleece.server.chardev;
 
-import java.util.concurrent.CompletableFuture;
-
 /** `--chardev null`: a device nothing ever connects to. */
 public record NullChardev(String id) implements Chardev {
     @Override
@@ -19,8 +17,11 @@ public record NullChardev(String id) implements Chardev {
     }
 
     @Override
-    public CompletableFuture<Void> open() {
-        return CompletableFuture.completedFuture(null);
+    public void open() {
+    }
+
+    @Override
+    public void start() {
     }
 
     @Override

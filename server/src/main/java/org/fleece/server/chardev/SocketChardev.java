@@ -1,50 +1,45 @@
 package org.fleece.server.chardev;
 
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
-import io.vertx.core.net.NetClientOptions;
-import io.vertx.core.net.NetServer;
-import io.vertx.core.net.NetServerOptions;
-import io.vertx.core.net.NetSocket;
-import io.vertx.core.net.SocketAddress;
-import io.vertx.core.internal.net.NetSocketInternal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A socket character device, UNIX or TCP, listening (server=on) or connecting.
- * Like QEMU's, it serves one client at a time: later clients are accepted but
- * hear nothing until the clients before them have left.
+ * Like QEMU's it serves one client at a time: it accepts the next client only
+ * when the current one has left, so later clients wait in the kernel's backlog
+ * and hear nothing until then.
+ * <p>
+ * Each device reads on a platform thread of its own: a blocking read wakes it
+ * straight from the kernel, where a virtual thread would wait for the JDK's
+ * poller and a carrier; that halves the time of a QMP round trip, and a daemon
+ * has only a handful of monitors.
  */
 public final class SocketChardev implements Chardev {
     private static final Logger LOG = LoggerFactory.getLogger(SocketChardev.class);
+    private static final int BACKLOG = 64;
 
-    private final Vertx vertx;
     private final ChardevOptions options;
-    private final Deque<Waiting> waiting = new ArrayDeque<>();
-    private final CompletableFuture<Void> firstClient = new CompletableFuture<>();
     private Frontend frontend;
-    private NetServer server;
-    private int boundPort;
-    private volatile SocketConnection active;
+    private ServerSocketChannel server;
+    /** The client accepted or connected in {@link #open}, served first by {@link #start}. */
+    private SocketChannel firstClient;
+    private volatile String peer;
+    private volatile boolean connected;
     private volatile boolean closed;
-    /** A client is served or about to be: guarded by this. */
-    private boolean busy;
 
-    public SocketChardev(Vertx vertx, ChardevOptions options) {
-        this.vertx = vertx;
+    public SocketChardev(ChardevOptions options) {
         this.options = options;
     }
 
@@ -55,18 +50,24 @@ public final class SocketChardev implements Chardev {
 
     @Override
     public String filename() {
-        SocketConnection current = active;
         String local = options.path() != null ? "unix:" + options.path()
-                : "tcp:" + options.host() + ":" + (boundPort != 0 ? boundPort : options.port());
+                : "tcp:" + options.host() + ":" + port();
         String mode = options.server() ? local + ",server=on" : local;
-        if (current == null) {
+        if (!connected) {
             return "disconnected:" + mode;
         }
-        if (options.path() != null) {
-            return mode;
+        return options.path() == null && options.server() ? mode + " <-> " + peer : mode;
+    }
+
+    private String port() {
+        if (server != null && options.path() == null) {
+            try {
+                return Integer.toString(((InetSocketAddress) server.getLocalAddress()).getPort());
+            } catch (IOException e) {
+                return options.port();
+            }
         }
-        SocketAddress peer = current.socket().remoteAddress();
-        return options.server() ? mode + " <-> " + peer.host() + ":" + peer.port() : mode;
+        return options.port();
     }
 
     @Override
@@ -81,158 +82,112 @@ public final class SocketChardev implements Chardev {
 
     private SocketAddress address() {
         if (options.path() != null) {
-            return SocketAddress.domainSocketAddress(options.path());
+            return UnixDomainSocketAddress.of(options.path());
         }
-        return SocketAddress.inetSocketAddress(Integer.parseInt(options.port()), options.host());
+        return new InetSocketAddress(options.host(), Integer.parseInt(options.port()));
+    }
+
+    private String where() {
+        return options.path() != null ? options.path() : options.host() + ":" + options.port();
     }
 
     @Override
-    public CompletableFuture<Void> open() {
-        return options.server() ? listen() : connect();
-    }
-
-    private CompletableFuture<Void> listen() {
-        CompletableFuture<Void> ready = new CompletableFuture<>();
-        if (options.path() != null) {
+    public void open() throws IOException {
+        if (!options.server()) {
             try {
-                Files.deleteIfExists(Path.of(options.path()));
+                firstClient = SocketChannel.open(address());
             } catch (IOException e) {
-                ready.completeExceptionally(new IOException("Failed to unlink socket " + options.path(), e));
-                return ready;
+                throw new IOException("Failed to connect to '" + where() + "': " + e.getMessage(), e);
             }
+            return;
         }
-        NetServerOptions serverOptions = new NetServerOptions().setTcpNoDelay(true).setReuseAddress(true);
-        vertx.createNetServer(serverOptions).connectHandler(this::accepted).listen(address()).onComplete(result -> {
-            if (result.failed()) {
-                ready.completeExceptionally(new IOException("Failed to bind socket to "
-                        + (options.path() != null ? options.path() : options.host() + ":" + options.port())
-                        + ": " + result.cause().getMessage(), result.cause()));
-                return;
-            }
-            server = result.result();
-            boundPort = server.actualPort();
-            if (!options.waitForClient()) {
-                ready.complete(null);
+        try {
+            if (options.path() != null) {
+                Files.deleteIfExists(Path.of(options.path()));
+                server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             } else {
-                LOG.info("waiting for connection on: {}", filename());
-                firstClient.whenComplete((v, e) -> ready.complete(null));
+                server = ServerSocketChannel.open();
+                server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             }
-        });
-        return ready;
-    }
-
-    private CompletableFuture<Void> connect() {
-        CompletableFuture<Void> ready = new CompletableFuture<>();
-        vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true)).connect(address()).onComplete(result -> {
-            if (result.failed()) {
-                ready.completeExceptionally(new IOException("Failed to connect to '"
-                        + (options.path() != null ? options.path() : options.host() + ":" + options.port())
-                        + "': " + result.cause().getMessage(), result.cause()));
-                return;
-            }
-            accepted(result.result());
-            ready.complete(null);
-        });
-        return ready;
-    }
-
-    private void accepted(NetSocket socket) {
-        if (closed) {
-            socket.close();
-            return;
+            server.bind(address(), BACKLOG);
+        } catch (IOException e) {
+            throw new IOException("Failed to bind socket to " + where() + ": " + e.getMessage(), e);
         }
-        Waiting client = new Waiting(socket, vertx.getOrCreateContext());
-        synchronized (this) {
-            if (busy) {
-                socket.pause();
-                waiting.add(client);
-                socket.closeHandler(v -> {
-                    synchronized (this) {
-                        waiting.remove(client);
-                    }
-                });
-                return;
-            }
-            busy = true;
-            activate(client);
+        if (options.waitForClient()) {
+            LOG.info("waiting for connection on: {}", filename());
+            firstClient = server.accept();
         }
     }
 
-    /** A client accepted while another is served, with the event loop its socket lives on. */
-    private record Waiting(NetSocket socket, Context context) {
+    @Override
+    public void start() {
+        Thread.ofPlatform().daemon().name("chardev-" + id()).start(options.server() ? this::acceptLoop : this::clientLoop);
     }
 
-    /** Called with the lock held. */
-    private void activate(Waiting client) {
-        NetSocket socket = client.socket();
-        SocketConnection connection = new SocketConnection(socket, client.context());
-        active = connection;
-        firstClient.complete(null);
-        Frontend.Handler handler = frontend != null ? frontend.connected(connection) : Frontend.IGNORE;
-        socket.handler(buffer -> {
-            byte[] bytes = buffer.getBytes();
-            handler.data(bytes, bytes.length);
-        });
-        socket.closeHandler(v -> {
-            handler.closed();
-            disconnected();
-        });
-        answerAfterHalfClose(socket, handler);
-        socket.resume();
-    }
-
-    /**
-     * Netty closes a connection as soon as the peer stops sending; QEMU goes on
-     * answering. Vert.x does not expose half-closure, so it is set on its channel.
-     */
-    private static void answerAfterHalfClose(NetSocket socket, Frontend.Handler handler) {
-        if (!(socket instanceof NetSocketInternal internal)) {
-            return;
+    private void acceptLoop() {
+        if (firstClient != null) {
+            serve(firstClient);
         }
-        ChannelHandlerContext channel = internal.channelHandlerContext();
-        channel.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        channel.pipeline().addFirst(new ChannelInboundHandlerAdapter() {
-            @Override
-            public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
-                if (event instanceof ChannelInputShutdownEvent) {
-                    handler.inputEnded();
+        while (!closed) {
+            SocketChannel client;
+            try {
+                client = server.accept();
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.warn("chardev {}: accept failed: {}", id(), e.getMessage());
                 }
-                super.userEventTriggered(ctx, event);
+                return;
             }
-        });
+            serve(client);
+        }
     }
 
-    private void disconnected() {
-        synchronized (this) {
-            active = null;
-            Waiting next = waiting.poll();
-            busy = next != null && !closed;
-            if (busy) {
-                next.context().runOnContext(v -> {
-                    synchronized (this) {
-                        activate(next);
-                    }
-                });
+    /** Client mode: serve the connection, then reconnect every `reconnect` seconds if asked to. */
+    private void clientLoop() {
+        serve(firstClient);
+        while (!closed && options.reconnectSeconds() > 0) {
+            try {
+                TimeUnit.SECONDS.sleep(options.reconnectSeconds());
+                serve(SocketChannel.open(address()));
+            } catch (IOException e) {
+                LOG.debug("chardev {}: reconnect failed: {}", id(), e.getMessage());
+            } catch (InterruptedException e) {
                 return;
             }
         }
-        if (!options.server() && options.reconnectSeconds() > 0 && !closed) {
-            vertx.setTimer(TimeUnit.SECONDS.toMillis(options.reconnectSeconds()), id -> connect());
+    }
+
+    private void serve(SocketChannel client) {
+        try {
+            if (options.path() == null) {
+                client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                InetSocketAddress remote = (InetSocketAddress) client.getRemoteAddress();
+                peer = remote.getAddress().getHostAddress() + ":" + remote.getPort();
+            }
+        } catch (IOException e) {
+            LOG.debug("chardev {}: {}", id(), e.getMessage());
+        }
+        ChannelConnection connection = new ChannelConnection(client, client, "chardev-" + id() + "-out");
+        connected = true;
+        try {
+            connection.serve(frontend != null ? frontend.connected(connection) : Frontend.IGNORE);
+        } finally {
+            connected = false;
         }
     }
 
     @Override
     public void close() {
         closed = true;
-        if (server != null) {
-            server.close();
-        }
-        if (options.server() && options.path() != null) {
-            try {
-                Files.deleteIfExists(Path.of(options.path()));
-            } catch (IOException e) {
-                LOG.warn("cannot remove socket {}: {}", options.path(), e.getMessage());
+        try {
+            if (server != null) {
+                server.close();
             }
+            if (options.server() && options.path() != null) {
+                Files.deleteIfExists(Path.of(options.path()));
+            }
+        } catch (IOException e) {
+            LOG.warn("chardev {}: cannot remove its socket: {}", id(), e.getMessage());
         }
     }
 }

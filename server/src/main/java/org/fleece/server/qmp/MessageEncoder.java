@@ -1,7 +1,7 @@
 package org.fleece.server.qmp;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.fleece.server.qmp.json.QmpJsonWriter;
+import org.fleece.qapi.json.QmpJsonWriter;
 
 /** A message as it goes on the wire: QEMU's JSON style, ended by CRLF (libvirt splits on it). */
 final class MessageEncoder {

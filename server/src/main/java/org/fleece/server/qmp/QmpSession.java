@@ -1,11 +1,10 @@
 package org.fleece.server.qmp;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.fleece.block.ControlThread;
 import org.fleece.qapi.QmpError;
+import org.fleece.qapi.json.JsonStreamParser;
 import org.fleece.server.chardev.Connection;
 import org.fleece.server.chardev.Frontend;
-import org.fleece.server.qmp.json.JsonStreamParser;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,27 +15,25 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One client's QMP conversation: greeting, negotiation, then requests answered
- * one at a time in the order they came, each run on the control thread.
- * Input is parsed as it arrives; when more than {@link #QUEUE_LIMIT} requests
- * wait, reading stops until they are done, as QEMU's monitor does.
+ * one at a time in the order they came, each run on the control thread. Input
+ * is parsed as it arrives and the next input is read only when every complete
+ * request before it has been answered, as QEMU's monitor stops reading while a
+ * command runs.
  * <p>
- * Threads: everything but {@link #send} runs on the connection's event loop.
+ * Threads: {@link #data} and {@link #closed} run on the connection's reader
+ * thread; commands and {@link CommandContext} calls on the control thread.
  */
 final class QmpSession implements Frontend.Handler, CommandContext {
     private static final Logger LOG = LoggerFactory.getLogger(QmpSession.class);
-    private static final int QUEUE_LIMIT = 8;
 
     private final Monitor monitor;
     private final Connection connection;
     private final JsonStreamParser parser;
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
+    /** Filled on the control thread, run after the reader wrote the reply (join() orders the two). */
     private final List<Runnable> afterReply = new ArrayList<>();
     private volatile boolean negotiated;
     private volatile boolean oobEnabled;
-    private boolean busy;
-    private boolean paused;
-    private boolean closed;
-    private boolean inputEnded;
 
     QmpSession(Monitor monitor, Connection connection) {
         this.monitor = monitor;
@@ -58,24 +55,7 @@ final class QmpSession implements Frontend.Handler, CommandContext {
     @Override
     public void data(byte[] bytes, int length) {
         parser.feed(bytes, 0, length);
-        pump();
-    }
-
-    @Override
-    public void inputEnded() {
-        inputEnded = true;
-        pump();
-    }
-
-    @Override
-    public void closed() {
-        closed = true;
-        pending.clear();
-        monitor.events().forget(this);
-    }
-
-    private void pump() {
-        while (!busy && !pending.isEmpty()) {
+        while (!pending.isEmpty()) {
             Object next = pending.poll();
             if (next instanceof QmpError parseError) {
                 send(Replies.error(parseError, null));
@@ -83,18 +63,11 @@ final class QmpSession implements Frontend.Handler, CommandContext {
                 handle((JsonNode) next);
             }
         }
-        if (inputEnded && !busy && pending.isEmpty() && !closed) {
-            closed = true;
-            connection.close();
-            return;
-        }
-        if (!paused && pending.size() >= QUEUE_LIMIT) {
-            paused = true;
-            connection.pause();
-        } else if (paused && pending.size() < QUEUE_LIMIT) {
-            paused = false;
-            connection.resume();
-        }
+    }
+
+    @Override
+    public void closed() {
+        monitor.events().forget(this);
     }
 
     private void handle(JsonNode request) {
@@ -105,38 +78,37 @@ final class QmpSession implements Frontend.Handler, CommandContext {
             send(Replies.error(rejected.error(), rejected.id()));
             return;
         }
-        busy = true;
-        ControlThread control = monitor.control();
-        control.execute(() -> {
-            JsonNode reply;
-            try {
-                reply = Replies.success(call.handler().run(call.arguments(), this), call.id());
-            } catch (QmpError e) {
-                reply = Replies.error(e, call.id());
-            } catch (RuntimeException | StackOverflowError e) {
-                LOG.error("command {} failed", call.command().name(), e);
-                reply = Replies.error(QmpError.generic("Internal error: " + e), call.id());
-            }
-            CompletableFuture<Void> written = send(reply);
-            if (!afterReply.isEmpty()) {
-                List<Runnable> actions = List.copyOf(afterReply);
-                afterReply.clear();
-                written.whenComplete((v, e) -> control.execute(() -> actions.forEach(Runnable::run)));
-            }
-            connection.runOnContext(() -> {
-                busy = false;
-                if (!closed) {
-                    pump();
-                }
-            });
-        });
+        JsonNode reply = monitor.control().submit(() -> run(call)).join();
+        connection.writeNow(monitor.encode(reply));
+        if (!afterReply.isEmpty()) {
+            List<Runnable> actions = List.copyOf(afterReply);
+            afterReply.clear();
+            monitor.control().execute(() -> actions.forEach(Runnable::run));
+        }
     }
 
-    /** Writes one message; may be called from any thread. */
+    /**
+     * On the control thread. The reader writes the reply once this returns, after
+     * the events the command emitted, and then starts what was left for after it.
+     */
+    private JsonNode run(Dispatcher.Call call) {
+        JsonNode reply;
+        try {
+            reply = Replies.success(call.handler().run(call.arguments(), this), call.id());
+        } catch (QmpError e) {
+            reply = Replies.error(e, call.id());
+        } catch (RuntimeException | StackOverflowError e) {
+            LOG.error("command {} failed", call.command().name(), e);
+            reply = Replies.error(QmpError.generic("Internal error: " + e), call.id());
+        }
+        return reply;
+    }
+
     private CompletableFuture<Void> send(JsonNode message) {
         return send(monitor.encode(message));
     }
 
+    /** Queues one message for the client; any thread. */
     CompletableFuture<Void> send(byte[] encoded) {
         return connection.write(encoded);
     }

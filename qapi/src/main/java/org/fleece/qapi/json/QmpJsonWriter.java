@@ -1,4 +1,6 @@
-package org.fleece.server.qmp.json;
+package org.fleece.qapi.json;
+
+import org.fleece.qapi.QDictOrder;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -31,9 +33,6 @@ import java.util.Map;
  * {@link #reset()}. Not thread-safe.
  */
 public final class QmpJsonWriter {
-
-    /** Number of QDict hash buckets. */
-    public static final int BUCKETS = 512;
 
     private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
@@ -139,7 +138,7 @@ public final class QmpJsonWriter {
         for (Map.Entry<String, JsonNode> e : ((ObjectNode) node).properties()) {
             members[base + i] = e;
             // Ascending bucket; inside a bucket the later member first.
-            order[base + i] = (long) bucket(e.getKey()) << 32 | (0xffffffffL - i);
+            order[base + i] = (long) QDictOrder.bucket(e.getKey()) << 32 | (0xffffffffL - i);
             i++;
         }
         sort(order, base, base + n);
@@ -301,84 +300,7 @@ public final class QmpJsonWriter {
 
     // ------------------------------------------------------------------ QEMU formats
 
-    /**
-     * QDict's bucket for {@code key}: {@code tdb_hash(key) % 512}, computed over the key as QEMU
-     * stores it (UTF-8, with U+0000 as the two bytes C0 80), in 32-bit unsigned arithmetic. Members
-     * come out by ascending bucket.
-     */
-    public static int bucket(String key) {
-        int n = key.length();
-        int value;
-        boolean ascii = true;
-        for (int i = 0; i < n; i++) {
-            char c = key.charAt(i);
-            if (c == 0 || c >= 0x80) {
-                ascii = false;
-                break;
-            }
-        }
-        if (ascii) {
-            value = 0x238F13AF * n;
-            for (int i = 0; i < n; i++) {
-                value += key.charAt(i) << (i * 5 % 24);
-            }
-        } else {
-            value = 0x238F13AF * utf8Length(key);
-            int i = 0; // byte index
-            for (int k = 0; k < n; k++) {
-                int cp = key.charAt(k);
-                if (Character.isHighSurrogate((char) cp) && k + 1 < n && Character.isLowSurrogate(key.charAt(k + 1))) {
-                    cp = Character.toCodePoint((char) cp, key.charAt(++k));
-                }
-                if (cp != 0 && cp < 0x80) {
-                    value += cp << (i * 5 % 24);
-                    i++;
-                } else if (cp < 0x800) {
-                    value += (0xc0 | cp >> 6) << (i * 5 % 24);
-                    i++;
-                    value += (0x80 | (cp & 0x3f)) << (i * 5 % 24);
-                    i++;
-                } else if (cp < 0x10000) {
-                    value += (0xe0 | cp >> 12) << (i * 5 % 24);
-                    i++;
-                    value += (0x80 | (cp >> 6 & 0x3f)) << (i * 5 % 24);
-                    i++;
-                    value += (0x80 | (cp & 0x3f)) << (i * 5 % 24);
-                    i++;
-                } else {
-                    value += (0xf0 | cp >> 18) << (i * 5 % 24);
-                    i++;
-                    value += (0x80 | (cp >> 12 & 0x3f)) << (i * 5 % 24);
-                    i++;
-                    value += (0x80 | (cp >> 6 & 0x3f)) << (i * 5 % 24);
-                    i++;
-                    value += (0x80 | (cp & 0x3f)) << (i * 5 % 24);
-                    i++;
-                }
-            }
-        }
-        int hash = 1103515243 * value + 12345;
-        return (int) (Integer.toUnsignedLong(hash) % BUCKETS);
-    }
 
-    private static int utf8Length(String s) {
-        int n = s.length();
-        int bytes = 0;
-        for (int k = 0; k < n; k++) {
-            char c = s.charAt(k);
-            if (c != 0 && c < 0x80) {
-                bytes++;
-            } else if (c < 0x800) {
-                bytes += 2;
-            } else if (Character.isHighSurrogate(c) && k + 1 < n && Character.isLowSurrogate(s.charAt(k + 1))) {
-                bytes += 4;
-                k++;
-            } else {
-                bytes += 3;
-            }
-        }
-        return bytes;
-    }
 
     /** {@code d} as C's {@code printf("%.17g", d)} prints it (glibc). */
     public static String formatDouble(double d) {

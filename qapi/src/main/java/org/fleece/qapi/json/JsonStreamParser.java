@@ -1,4 +1,4 @@
-package org.fleece.server.qmp.json;
+package org.fleece.qapi.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
