@@ -62,7 +62,14 @@ class QMP:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.05)
-        self.sock = s
+        return self.adopt(s, negotiate, greeting, timeout)
+
+    def adopt(self, sock, negotiate=True, greeting=True,
+              timeout=DEFAULT_TIMEOUT):
+        """Talk QMP over a socket connected elsewhere (e.g. accepted from a
+        daemon whose chardev is in client mode); as connect() from there."""
+        sock.settimeout(None)
+        self.sock = sock
         self.buf = b''
         self.eof = False
         debug('%s: connected' % self.name)

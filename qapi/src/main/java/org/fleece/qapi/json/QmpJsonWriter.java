@@ -42,6 +42,9 @@ public final class QmpJsonWriter {
     private static final int KEEP = 1 << 20;
     private static final MathContext SEVENTEEN = new MathContext(17, RoundingMode.HALF_EVEN);
 
+    /** QEMU's pretty=on monitors: one member or element a line, four spaces a level, CRLF line ends. */
+    private final boolean pretty;
+    private int depth;
     private byte[] buf = new byte[INITIAL];
     private int len;
 
@@ -49,6 +52,14 @@ public final class QmpJsonWriter {
     private long[] order = new long[16];
     private Object[] members = new Object[16];
     private int top;
+
+    public QmpJsonWriter() {
+        this(false);
+    }
+
+    public QmpJsonWriter(boolean pretty) {
+        this.pretty = pretty;
+    }
 
     /** Serialises {@code node} into a new string. */
     public static String toJson(JsonNode node) {
@@ -109,21 +120,50 @@ public final class QmpJsonWriter {
 
     private void array(JsonNode node) {
         put('[');
+        depth++;
         int n = node.size();
         for (int i = 0; i < n; i++) {
-            if (i > 0) {
-                put(',');
-                put(' ');
-            }
+            separator(i);
             value(node.get(i));
         }
+        depth--;
+        closing();
         put(']');
+    }
+
+    /** Before the i-th member or element: ", " in compact output, "," and a new line when pretty. */
+    private void separator(int i) {
+        if (i > 0) {
+            put(',');
+            if (!pretty) {
+                put(' ');
+            }
+        }
+        if (pretty) {
+            newline();
+        }
+    }
+
+    /** QEMU puts even an empty object's or array's closing bracket on a line of its own. */
+    private void closing() {
+        if (pretty) {
+            newline();
+        }
+    }
+
+    private void newline() {
+        put('\r');
+        put('\n');
+        for (int i = 0; i < depth * 4; i++) {
+            put(' ');
+        }
     }
 
     private void object(JsonNode node) {
         int n = node.size();
         if (n == 0) {
             put('{');
+            closing();
             put('}');
             return;
         }
@@ -143,11 +183,9 @@ public final class QmpJsonWriter {
         }
         sort(order, base, base + n);
         put('{');
+        depth++;
         for (int k = 0; k < n; k++) {
-            if (k > 0) {
-                put(',');
-                put(' ');
-            }
+            separator(k);
             int idx = (int) (0xffffffffL - (order[base + k] & 0xffffffffL));
             @SuppressWarnings("unchecked")
             Map.Entry<String, JsonNode> e = (Map.Entry<String, JsonNode>) members[base + idx];
@@ -156,6 +194,8 @@ public final class QmpJsonWriter {
             put(' ');
             value(e.getValue());
         }
+        depth--;
+        closing();
         put('}');
         Arrays.fill(members, base, base + n, null);
         top = base;

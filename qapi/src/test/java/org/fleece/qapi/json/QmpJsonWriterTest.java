@@ -254,4 +254,19 @@ class QmpJsonWriterTest {
         }
         return (int) (Integer.toUnsignedLong(1103515243 * value + 12345) % 512);
     }
+
+    /** Byte for byte what a qemu-storage-daemon 7.2 monitor with pretty=on sent for the same values. */
+    @Test
+    void prettyOutputIsQemus() {
+        assertThat(new QmpJsonWriter(true).write(parse("{\"QMP\":{\"version\":{\"qemu\":{\"major\":7,\"minor\":2,"
+                + "\"micro\":22},\"package\":\"Debian 1:7.2+dfsg-7+deb12u18+b3\"},\"capabilities\":[\"oob\"]}}")).toString())
+                .isEqualTo("{\r\n    \"QMP\": {\r\n        \"version\": {\r\n            \"qemu\": {\r\n"
+                        + "                \"micro\": 22,\r\n                \"minor\": 2,\r\n                \"major\": 7\r\n"
+                        + "            },\r\n            \"package\": \"Debian 1:7.2+dfsg-7+deb12u18+b3\"\r\n        },\r\n"
+                        + "        \"capabilities\": [\r\n            \"oob\"\r\n        ]\r\n    }\r\n}");
+        assertThat(new QmpJsonWriter(true).write(parse("{\"return\":{}}")).toString())
+                .isEqualTo("{\r\n    \"return\": {\r\n    }\r\n}");
+        assertThat(new QmpJsonWriter(true).write(parse("[1,{},[]]")).toString())
+                .isEqualTo("[\r\n    1,\r\n    {\r\n    },\r\n    [\r\n    ]\r\n]");
+    }
 }

@@ -48,8 +48,15 @@ public final class SocketChardev implements Chardev {
         return options.id();
     }
 
+    /**
+     * QEMU names the socket by its local end: a listening UNIX socket by its path,
+     * a connected UNIX client by its unnamed end ("unix:").
+     */
     @Override
     public String filename() {
+        if (!options.server() && options.path() != null) {
+            return connected ? "unix:" : "disconnected:unix:";
+        }
         String local = options.path() != null ? "unix:" + options.path()
                 : "tcp:" + options.host() + ":" + port();
         String mode = options.server() ? local + ",server=on" : local;

@@ -3,17 +3,18 @@ package org.fleece.server.qmp;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.fleece.qapi.json.QmpJsonWriter;
 
+import java.util.Arrays;
+
 /** A message as it goes on the wire: QEMU's JSON style, ended by CRLF (libvirt splits on it). */
 final class MessageEncoder {
     private MessageEncoder() {
     }
 
-    private static final byte[] CRLF = {'\r', '\n'};
-
     static byte[] encode(JsonNode message, boolean pretty) {
-        QmpJsonWriter writer = new QmpJsonWriter().write(message);
-        byte[] bytes = java.util.Arrays.copyOf(writer.array(), writer.length() + 2);
-        System.arraycopy(CRLF, 0, bytes, writer.length(), 2);
+        QmpJsonWriter writer = new QmpJsonWriter(pretty).write(message);
+        byte[] bytes = Arrays.copyOf(writer.array(), writer.length() + 2);
+        bytes[writer.length()] = '\r';
+        bytes[writer.length() + 1] = '\n';
         return bytes;
     }
 }
