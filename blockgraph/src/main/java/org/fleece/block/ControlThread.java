@@ -13,20 +13,14 @@ import java.util.concurrent.Executors;
  */
 public final class ControlThread {
     private final ExecutorService executor;
-    private volatile Thread thread;
 
     public ControlThread() {
         executor = Executors.newSingleThreadExecutor(runnable -> {
             // Not a daemon thread: the process lives as long as its control thread.
-            Thread t = new Thread(runnable, "fleece-control");
-            thread = t;
-            return t;
+            return new Thread(runnable, "fleece-control");
         });
+        // Start the thread now: it is what keeps the process alive.
         executor.execute(() -> { });
-    }
-
-    public boolean isCurrent() {
-        return Thread.currentThread() == thread;
     }
 
     public void execute(Runnable task) {

@@ -1,5 +1,10 @@
 package org.fleece.qapi;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The order in which QEMU's QDict yields its keys: by ascending hash bucket,
  * and within a bucket the key inserted last first. QEMU serialises objects and
@@ -69,6 +74,15 @@ public final class QDictOrder {
         }
         int hash = 1103515243 * value + 12345;
         return (int) (Integer.toUnsignedLong(hash) % BUCKETS);
+    }
+
+    /** The object's keys in the order QEMU's QDict would yield them. */
+    public static List<String> keys(JsonNode object) {
+        List<String> inserted = new ArrayList<>();
+        object.fieldNames().forEachRemaining(inserted::add);
+        List<String> ordered = new ArrayList<>(inserted);
+        ordered.sort((a, b) -> compare(a, inserted.indexOf(a), b, inserted.indexOf(b)));
+        return ordered;
     }
 
     /**

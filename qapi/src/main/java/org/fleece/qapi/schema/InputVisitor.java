@@ -89,11 +89,7 @@ public final class InputVisitor {
         if (visited.size() == object.size()) {
             return;
         }
-        List<String> keys = new ArrayList<>();
-        object.fieldNames().forEachRemaining(keys::add);
-        List<String> qdictOrder = new ArrayList<>(keys);
-        qdictOrder.sort((a, b) -> QDictOrder.compare(a, keys.indexOf(a), b, keys.indexOf(b)));
-        String first = GHashOrder.firstUnvisited(qdictOrder, visited);
+        String first = GHashOrder.firstUnvisited(QDictOrder.keys(object), visited);
         throw QmpError.generic("Parameter '" + (path == null ? first : path + "." + first) + "' is unexpected");
     }
 

@@ -10,8 +10,6 @@ import org.fleece.qapi.schema.Command;
 import org.fleece.qapi.schema.InputVisitor;
 import org.fleece.qapi.schema.Schema;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Turns one request object into a call, checking it in QEMU's order: members
@@ -53,7 +51,7 @@ public final class Dispatcher {
         JsonNode execute = null;
         JsonNode execOob = null;
         JsonNode arguments = null;
-        for (String key : qdictOrder(request)) {
+        for (String key : QDictOrder.keys(request)) {
             JsonNode value = request.get(key);
             switch (key) {
                 case "execute" -> {
@@ -109,13 +107,6 @@ public final class Dispatcher {
         return new Call(command, commands.handler(name), arguments, id, oob);
     }
 
-    private static List<String> qdictOrder(ObjectNode object) {
-        List<String> keys = new ArrayList<>();
-        object.fieldNames().forEachRemaining(keys::add);
-        List<String> ordered = new ArrayList<>(keys);
-        ordered.sort((a, b) -> QDictOrder.compare(a, keys.indexOf(a), b, keys.indexOf(b)));
-        return ordered;
-    }
 
     /** A request answered with an error before any command ran. */
     public static final class Rejected extends RuntimeException {

@@ -3,7 +3,7 @@ package org.fleece.server.qmp;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.fleece.block.ControlThread;
 import org.fleece.qapi.schema.Schema;
-import org.fleece.server.chardev.Chardev;
+import org.fleece.server.chardev.NullChardev;
 import org.fleece.server.chardev.Connection;
 import org.fleece.server.chardev.Frontend;
 import org.fleece.server.control.ControlCommands;
@@ -31,7 +31,7 @@ class QmpSessionTest {
         CommandTable table = new CommandTable();
         new ControlCommands(SCHEMA, ControlCommands.version("test"), List::of, quitRequested::countDown)
                 .registerIn(table);
-        monitor = new Monitor(new FakeChardev(), false, new Dispatcher(SCHEMA, table), control, events,
+        monitor = new Monitor(new NullChardev("test"), false, new Dispatcher(SCHEMA, table), control, events,
                 ControlCommands.version("test"));
     }
 
@@ -128,38 +128,5 @@ class QmpSessionTest {
         assertThat(client.received).containsExactly(client.received.get(0), "{\"return\": {}}",
                 "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"Capabilities negotiation is already complete, command ignored\"}}",
                 "{\"id\": 1, \"error\": {\"class\": \"GenericError\", \"desc\": \"The command query-version does not support OOB\"}}");
-    }
-
-    private static final class FakeChardev implements Chardev {
-        @Override
-        public String id() {
-            return "fake";
-        }
-
-        @Override
-        public String filename() {
-            return "fake";
-        }
-
-        @Override
-        public boolean frontendOpen() {
-            return true;
-        }
-
-        @Override
-        public void attach(Frontend frontend) {
-        }
-
-        @Override
-        public void open() {
-        }
-
-        @Override
-        public void start() {
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }
