@@ -38,11 +38,16 @@ public final class GHashOrder {
         keys.forEach(table::insert);
         visited.forEach(table::remove);
         for (int i = 0; i < table.size; i++) {
-            if (table.hashes[i] > TOMBSTONE) {
+            if (live(table.hashes[i])) {
                 return table.keys[i];
             }
         }
         return null;
+    }
+
+    /** Hashes are unsigned in C: any value but the two markers is a live entry. */
+    private static boolean live(int hash) {
+        return hash != UNUSED && hash != TOMBSTONE;
     }
 
     private void setShift(int shift) {
@@ -80,7 +85,7 @@ public final class GHashOrder {
     private void insert(String key) {
         int hash = strHash(key);
         int index = lookup(key, hash);
-        if (hashes[index] > TOMBSTONE) {
+        if (live(hashes[index])) {
             return;
         }
         if (hashes[index] == UNUSED) {
@@ -95,7 +100,7 @@ public final class GHashOrder {
     private void remove(String key) {
         int hash = strHash(key);
         int index = lookup(key, hash);
-        if (hashes[index] <= TOMBSTONE) {
+        if (!live(hashes[index])) {
             return;
         }
         hashes[index] = TOMBSTONE;
@@ -117,7 +122,7 @@ public final class GHashOrder {
             setShift(Math.max(shift, MIN_SHIFT));
             noccupied = nnodes;
             for (int i = 0; i < oldKeys.length; i++) {
-                if (oldHashes[i] > TOMBSTONE) {
+                if (live(oldHashes[i])) {
                     int index = lookup(oldKeys[i], oldHashes[i]);
                     hashes[index] = oldHashes[i];
                     keys[index] = oldKeys[i];

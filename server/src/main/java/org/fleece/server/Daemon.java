@@ -2,6 +2,7 @@ package org.fleece.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import org.fleece.block.BlockGraph;
 import org.fleece.block.ControlThread;
 import org.fleece.qapi.schema.Schema;
 import org.fleece.server.chardev.Chardev;
@@ -9,6 +10,7 @@ import org.fleece.server.chardev.ChardevOptions;
 import org.fleece.server.chardev.NullChardev;
 import org.fleece.server.chardev.SocketChardev;
 import org.fleece.server.chardev.StdioChardev;
+import org.fleece.server.block.BlockCommands;
 import org.fleece.server.cli.CliError;
 import org.fleece.server.cli.CommandLine;
 import org.fleece.server.cli.KeyValue;
@@ -40,6 +42,7 @@ public final class Daemon {
     private static final long QUIT_FLUSH_MILLIS = 2000;
 
     private final ControlThread control = new ControlThread();
+    private final BlockGraph graph = new BlockGraph();
     private final Schema schema;
     private final CommandTable commands = new CommandTable();
     private final Events events = new Events();
@@ -53,6 +56,7 @@ public final class Daemon {
         schema = Schema.fleece();
         dispatcher = new Dispatcher(schema, commands);
         new ControlCommands(schema, version, chardevs::values, this::quit).registerIn(commands);
+        new BlockCommands(graph).registerIn(commands);
         commands.checkAgainst(schema);
     }
 

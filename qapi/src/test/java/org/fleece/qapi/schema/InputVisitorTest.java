@@ -56,6 +56,7 @@ class InputVisitorTest {
         "caps | {'enable':['threads','x']} | Parameter 'null' does not accept value 'x'",
         "caps | {'enable':'threads'} | Invalid parameter type for 'enable', expected: array",
         "noargs | {'a':1,'b':2,'zz':3} | Parameter 'b' is unexpected",
+        "blockdev-add | {'driver':'file','node-name':'f','filename':'x','filenam':'y'} | Parameter 'filenam' is unexpected",
     })
     void reportsTheFirstErrorInQemusWords(String command, String arguments, String expected) throws Exception {
         assertThat(error(command, arguments.replace('\'', '"'))).isEqualTo(expected);

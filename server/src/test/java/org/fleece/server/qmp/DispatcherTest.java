@@ -68,6 +68,7 @@ class DispatcherTest {
         CommandTable real = new CommandTable();
         new org.fleece.server.control.ControlCommands(SCHEMA, JSON.createObjectNode(), java.util.List::of, () -> { })
                 .registerIn(real);
+        new org.fleece.server.block.BlockCommands(new org.fleece.block.BlockGraph()).registerIn(real);
         real.checkAgainst(SCHEMA);
     }
 }

@@ -1,0 +1,55 @@
+package org.fleece.block;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.fleece.qapi.json.QmpJsonWriter;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * An open driver instance: the I/O a node does and what queries show of it.
+ * Drivers run their I/O on the caller's thread (never the control thread) and
+ * may be called concurrently.
+ */
+public interface BlockDriver {
+    /** The driver's name as blockdev-add spells it ("file", "raw", ...). */
+    String name();
+
+    /** Bytes the node exposes. */
+    long size() throws IOException;
+
+    /** Fills {@code dst} from {@code offset}; the range lies within {@link #size()}. */
+    void read(long offset, ByteBuffer dst) throws IOException;
+
+    void write(long offset, ByteBuffer src) throws IOException;
+
+    void flush() throws IOException;
+
+    /** Bytes the image takes on the host (query's "actual-size"), or -1 when it has no such notion. */
+    long allocatedBytes() throws IOException;
+
+    /** Whether query-named-block-nodes shows "dirty-flag" for this driver's image, as QEMU's image info does. */
+    default boolean reportsDirtyFlag() {
+        return true;
+    }
+
+    /**
+     * The options that define what this node shows, as QEMU reconstructs them
+     * for a "json:{...}" file name: the driver, the options that change what
+     * is read (QEMU's "strong" options) and the children's descriptions.
+     */
+    ObjectNode description();
+
+    /** Whether the user set options the plain file name does not convey, so QEMU shows "json:{...}". */
+    boolean hasStrongOptions();
+
+    /** The plain file name: a path, "null-co://"; a format shows its file's. */
+    String plainFilename();
+
+    /** The file name QEMU shows for the node. */
+    default String filename() {
+        return hasStrongOptions() ? "json:" + QmpJsonWriter.toJson(description()) : plainFilename();
+    }
+
+    void close() throws IOException;
+}

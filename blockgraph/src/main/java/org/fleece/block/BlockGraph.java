@@ -1,0 +1,133 @@
+package org.fleece.block;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.fleece.block.driver.Drivers;
+import org.fleece.qapi.QmpError;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Every node by name, and the rules for adding and deleting them. Owned by the
+ * control thread: nothing here is called from anywhere else.
+ */
+public final class BlockGraph {
+    /** Registration order; queries list the newest first, as QEMU does. */
+    private final Map<String, BlockNode> nodes = new LinkedHashMap<>();
+    /** Names of nodes being opened: QEMU names a node before it opens its children. */
+    private final Set<String> opening = new HashSet<>();
+
+    public BlockNode find(String name) {
+        return nodes.get(name);
+    }
+
+    boolean nameTaken(String name) {
+        return nodes.containsKey(name) || opening.contains(name);
+    }
+
+    /** Newest first. */
+    public List<BlockNode> nodes() {
+        List<BlockNode> list = new ArrayList<>(nodes.values());
+        Collections.reverse(list);
+        return list;
+    }
+
+    /**
+     * blockdev-add: opens the node and any inline children, all or nothing:
+     * if any part fails, what was opened is closed again and the graph is as before.
+     */
+    public BlockNode add(JsonNode options) {
+        if (!options.has("node-name")) {
+            throw QmpError.generic("'node-name' must be specified for the root node");
+        }
+        List<BlockNode> created = new ArrayList<>();
+        try {
+            return open(options, null, true, created);
+        } catch (RuntimeException e) {
+            for (int i = created.size() - 1; i >= 0; i--) {
+                discard(created.get(i));
+            }
+            throw e;
+        }
+    }
+
+    private BlockNode open(JsonNode options, NodeOptions parent, boolean ownedByMonitor, List<BlockNode> created) {
+        String name = options.has("node-name") ? options.get("node-name").asText() : null;
+        if (name != null) {
+            NodeName.check(name, this);
+            opening.add(name);
+        }
+        try {
+            return openNamed(name, options, parent, ownedByMonitor, created);
+        } finally {
+            opening.remove(name);
+        }
+    }
+
+    private BlockNode openNamed(String name, JsonNode options, NodeOptions parent, boolean ownedByMonitor,
+                                List<BlockNode> created) {
+        NodeOptions base = NodeOptions.of(options, parent);
+        Map<String, BlockNode> children = new LinkedHashMap<>();
+        ChildOpener childOpener = (role, reference) -> {
+            BlockNode child = reference.isTextual() ? existing(reference.asText())
+                    : open(reference, base, false, created);
+            children.put(role, child);
+            return child;
+        };
+        BlockDriver driver = Drivers.open(options.get("driver").asText(), options, base, childOpener);
+        BlockNode node = new BlockNode(name != null ? name : NodeName.generate(), driver, base, ownedByMonitor);
+        children.forEach(node::attach);
+        nodes.put(node.name(), node);
+        created.add(node);
+        return node;
+    }
+
+    private BlockNode existing(String reference) {
+        BlockNode node = nodes.get(reference);
+        if (node == null) {
+            throw QmpError.generic("Cannot find device='" + reference + "' nor node-name='" + reference + "'");
+        }
+        return node;
+    }
+
+    /** blockdev-del, with QEMU's checks in QEMU's order. */
+    public void delete(String name) {
+        BlockNode node = nodes.get(name);
+        if (node == null) {
+            throw QmpError.generic("Failed to find node with node-name='" + name + "'");
+        }
+        if (!node.ownedByMonitor()) {
+            throw QmpError.generic("Node " + name + " is not owned by the monitor");
+        }
+        if (!node.parents().isEmpty()) {
+            throw QmpError.generic("Block device " + name + " is in use");
+        }
+        discard(node);
+    }
+
+    /** Unregisters and closes a node; inline children nobody else uses go with it. */
+    private void discard(BlockNode node) {
+        if (nodes.get(node.name()) != node) {
+            return;
+        }
+        List<BlockNode> children = new ArrayList<>(node.children().values());
+        node.detachChildren();
+        nodes.remove(node.name(), node);
+        try {
+            node.driver().close();
+        } catch (IOException e) {
+            // QEMU does not report errors on close either; the node is gone regardless.
+        }
+        for (BlockNode child : children) {
+            if (!child.ownedByMonitor() && child.parents().isEmpty()) {
+                discard(child);
+            }
+        }
+    }
+}

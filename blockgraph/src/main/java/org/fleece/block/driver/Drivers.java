@@ -1,0 +1,34 @@
+package org.fleece.block.driver;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.fleece.block.BlockDriver;
+import org.fleece.block.ChildOpener;
+import org.fleece.block.NodeOptions;
+import org.fleece.qapi.QmpError;
+
+import java.util.Map;
+
+/** The driver table: blockdev-add's driver name to the code that opens it. */
+public final class Drivers {
+    /** Opens one driver instance from its blockdev-add options. */
+    @FunctionalInterface
+    interface Opener {
+        BlockDriver open(JsonNode options, NodeOptions base, ChildOpener children);
+    }
+
+    private static final Map<String, Opener> OPENERS = Map.of(
+            "file", FileDriver::open,
+            "raw", RawDriver::open,
+            "null-co", NullDriver::open);
+
+    private Drivers() {
+    }
+
+    public static BlockDriver open(String driver, JsonNode options, NodeOptions base, ChildOpener children) {
+        Opener opener = OPENERS.get(driver);
+        if (opener == null) {
+            throw QmpError.generic("Unknown driver '" + driver + "'");
+        }
+        return opener.open(options, base, children);
+    }
+}

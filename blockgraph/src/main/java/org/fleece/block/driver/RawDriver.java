@@ -1,0 +1,117 @@
+package org.fleece.block.driver;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.fleece.block.BlockDriver;
+import org.fleece.block.BlockNode;
+import org.fleece.block.ChildOpener;
+import org.fleece.block.NodeOptions;
+import org.fleece.qapi.QmpError;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/** The `raw` format: its child's bytes as they are, optionally a window of them (offset, size). */
+final class RawDriver implements BlockDriver {
+    private final BlockNode file;
+    private final long offset;
+    private final long size;
+    /** offset and size as the user gave them: what QEMU's "json:" file name shows. */
+    private final ObjectNode strong;
+
+    private RawDriver(BlockNode file, long offset, long size, ObjectNode strong) {
+        this.file = file;
+        this.offset = offset;
+        this.size = size;
+        this.strong = strong;
+    }
+
+    static BlockDriver open(JsonNode options, NodeOptions base, ChildOpener children) {
+        ObjectNode strong = JsonNodeFactory.instance.objectNode();
+        for (String name : new String[] {"offset", "size"}) {
+            if (options.has(name)) {
+                if (options.get(name).asLong() < 0) {
+                    throw QmpError.generic("Parameter '" + name + "' expects a non-negative number below 2^64");
+                }
+                strong.set(name, options.get(name));
+            }
+        }
+        BlockNode file = children.open("file", options.get("file"));
+        long offset = options.path("offset").asLong(0);
+        long fileSize;
+        try {
+            fileSize = file.length();
+        } catch (IOException e) {
+            throw QmpError.generic("Could not get the size of the file: " + Errno.describe(e));
+        }
+        if (offset > fileSize) {
+            throw QmpError.generic("Offset (" + offset + ") cannot be greater than size of the containing file ("
+                    + fileSize + ")");
+        }
+        long size = fileSize - offset;
+        if (options.has("size")) {
+            size = options.get("size").asLong();
+            if (size % 512 != 0) {
+                throw QmpError.generic("Specified size is not multiple of 512");
+            }
+            if (size > fileSize - offset) {
+                throw QmpError.generic("The sum of offset (" + offset + ") and size (" + size
+                        + ") has to be smaller or equal to the  actual size of the containing file (" + fileSize + ")");
+            }
+        }
+        return new RawDriver(file, offset, size, strong);
+    }
+
+    @Override
+    public String name() {
+        return "raw";
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public void read(long position, ByteBuffer dst) throws IOException {
+        file.driver().read(offset + position, dst);
+    }
+
+    @Override
+    public void write(long position, ByteBuffer src) throws IOException {
+        file.driver().write(offset + position, src);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        file.driver().flush();
+    }
+
+    @Override
+    public long allocatedBytes() throws IOException {
+        return file.driver().allocatedBytes();
+    }
+
+    @Override
+    public ObjectNode description() {
+        ObjectNode description = JsonNodeFactory.instance.objectNode().put("driver", "raw");
+        description.setAll(strong);
+        description.set("file", file.driver().description());
+        return description;
+    }
+
+    @Override
+    public boolean hasStrongOptions() {
+        return !strong.isEmpty() || file.driver().hasStrongOptions();
+    }
+
+    @Override
+    public String plainFilename() {
+        return file.driver().plainFilename();
+    }
+
+    @Override
+    public void close() {
+    }
+}
