@@ -23,6 +23,20 @@ public interface BlockDriver {
 
     void write(long offset, ByteBuffer src) throws IOException;
 
+    /** Makes the range read as zeroes; drivers that can do better than writing zeroes override it. */
+    default void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+        ByteBuffer zeroes = ByteBuffer.allocate((int) Math.min(length, 1 << 20));
+        for (long done = 0; done < length; ) {
+            int chunk = (int) Math.min(zeroes.capacity(), length - done);
+            write(offset + done, zeroes.clear().limit(chunk));
+            done += chunk;
+        }
+    }
+
+    /** Tells the driver the range is no longer needed; dropping the hint is always correct. */
+    default void discard(long offset, long length) throws IOException {
+    }
+
     void flush() throws IOException;
 
     /** Bytes the image takes on the host (query's "actual-size"), or -1 when it has no such notion. */

@@ -3,6 +3,7 @@ package org.fleece.block;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -52,6 +53,44 @@ public final class BlockNode {
      */
     public long length() throws IOException {
         return (driver.size() + 511) & ~511L;
+    }
+
+    /**
+     * The request checks QEMU's block layer makes before a driver sees a request:
+     * writes to a read-only node fail with EPERM, ranges outside the node with EIO.
+     * Any thread may call the I/O methods below.
+     */
+    private void check(long offset, long bytes, boolean write) throws IOException {
+        if (write && readOnly()) {
+            throw new BlockIOException(Errno.EPERM);
+        }
+        if (offset < 0 || bytes < 0 || offset > length() || length() - offset < bytes) {
+            throw new BlockIOException(Errno.EIO);
+        }
+    }
+
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        check(offset, dst.remaining(), false);
+        driver.read(offset, dst);
+    }
+
+    public void write(long offset, ByteBuffer src) throws IOException {
+        check(offset, src.remaining(), true);
+        driver.write(offset, src);
+    }
+
+    public void writeZeroes(long offset, long bytes, boolean mayUnmap) throws IOException {
+        check(offset, bytes, true);
+        driver.writeZeroes(offset, bytes, mayUnmap);
+    }
+
+    public void discard(long offset, long bytes) throws IOException {
+        check(offset, bytes, true);
+        driver.discard(offset, bytes);
+    }
+
+    public void flush() throws IOException {
+        driver.flush();
     }
 
     public boolean readOnly() {
