@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.fleece.block.BlockGraph;
 import org.fleece.block.ControlThread;
+import org.fleece.qapi.QmpError;
+import org.fleece.qapi.schema.InputVisitor;
 import org.fleece.qapi.schema.Schema;
+import org.fleece.qapi.schema.SchemaType;
 import org.fleece.server.chardev.Chardev;
 import org.fleece.server.chardev.ChardevOptions;
 import org.fleece.server.chardev.NullChardev;
@@ -12,6 +15,7 @@ import org.fleece.server.chardev.SocketChardev;
 import org.fleece.server.chardev.StdioChardev;
 import org.fleece.server.block.BlockCommands;
 import org.fleece.server.cli.CliError;
+import org.fleece.server.cli.JsonOption;
 import org.fleece.server.cli.CommandLine;
 import org.fleece.server.cli.KeyValue;
 import org.fleece.server.control.ControlCommands;
@@ -29,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -94,7 +99,7 @@ public final class Daemon {
             case "--chardev" -> addChardev(ChardevOptions.parse(option.value()));
             case "--monitor" -> addMonitor(option.value());
             case "--trace" -> LOG.info("tracing is not implemented; ignoring -T {}", option.value());
-            case "--blockdev" -> throw new CliError("block nodes are not supported by Fleece yet");
+            case "--blockdev" -> addBlockdev(option.value());
             case "--nbd-server" -> throw new CliError("the NBD server is not supported by Fleece yet");
             case "--export" -> throw new CliError("block exports are not supported by Fleece yet");
             case "--object" -> throw new CliError("objects are not supported by Fleece yet");
@@ -112,6 +117,26 @@ public final class Daemon {
             default -> new NullChardev(options.id());
         };
         chardevs.put(options.id(), chardev);
+    }
+
+    /** --blockdev: blockdev-add's arguments as JSON or key=value, with the same rules. */
+    private void addBlockdev(String text) {
+        SchemaType type = schema.command("blockdev-add").arguments();
+        JsonNode options;
+        try {
+            if (text.startsWith("{")) {
+                options = JsonOption.parse(text);
+                InputVisitor.checkArguments(type, options);
+            } else {
+                options = KeyValue.parse(text, "driver");
+                InputVisitor.convertKeyval(type, options);
+            }
+            control.submit(() -> graph.add(options)).join();
+        } catch (QmpError e) {
+            throw new CliError(e.desc());
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof QmpError error ? new CliError(error.desc()) : e;
+        }
     }
 
     private void addMonitor(String text) {

@@ -1,6 +1,8 @@
 package org.fleece.qapi.schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.fleece.qapi.GHashOrder;
 import org.fleece.qapi.QDictOrder;
 import org.fleece.qapi.QmpError;
@@ -24,17 +26,36 @@ import java.util.List;
 public final class InputVisitor {
     private static final BigInteger UINT64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
-    private InputVisitor() {
+    /** Command-line (keyval) input: every scalar arrives as a string and is converted to its member's type. */
+    private final boolean keyval;
+
+    private InputVisitor(boolean keyval) {
+        this.keyval = keyval;
     }
 
     /** Validates the arguments of a command (an object; absent arguments are an empty object). */
     public static void checkArguments(SchemaType type, JsonNode arguments) {
-        visit(type, arguments, null, null);
+        new InputVisitor(false).visit(type, arguments, null, null);
     }
 
-    private static void visit(SchemaType type, JsonNode value, String name, String path) {
+    /**
+     * Validates options written in key=value syntax and converts their string
+     * values, in place, to the types the schema gives them ("on" to true,
+     * "512" to 512), with QEMU's wording for values that do not convert.
+     */
+    public static void convertKeyval(SchemaType type, JsonNode options) {
+        new InputVisitor(true).visit(type, options, null, null);
+    }
+
+    /** Returns the value, converted when keyval input needed it. */
+    private JsonNode visit(SchemaType type, JsonNode value, String name, String path) {
         switch (type) {
-            case BuiltinType builtin -> visitBuiltin(builtin, value, name, path);
+            case BuiltinType builtin -> {
+                JsonNode typed = keyval && value.isTextual()
+                        ? KeyvalScalars.convert(builtin, value.asText(), path) : value;
+                visitBuiltin(builtin, typed, name, path);
+                return typed;
+            }
             case EnumType enumType -> visitEnum(enumType, value, name, path);
             case StructType struct -> {
                 requireObject(value, path);
@@ -52,16 +73,23 @@ public final class InputVisitor {
                 }
                 checkUnvisited(value, path, visited);
             }
-            case AlternateType alternate -> visitAlternate(alternate, value, name, path);
+            case AlternateType alternate -> {
+                return visitAlternate(alternate, value, name, path);
+            }
             case ArrayType array -> {
                 if (!value.isArray()) {
                     throw typeError(path, "array");
                 }
                 for (int i = 0; i < value.size(); i++) {
-                    visit(array.element(), value.get(i), null, path + "[" + i + "]");
+                    JsonNode element = value.get(i);
+                    JsonNode converted = visit(array.element(), element, null, path + "[" + i + "]");
+                    if (converted != element) {
+                        ((ArrayNode) value).set(i, converted);
+                    }
                 }
             }
         }
+        return value;
     }
 
     private static void requireObject(JsonNode value, String path) {
@@ -70,7 +98,7 @@ public final class InputVisitor {
         }
     }
 
-    private static void visitMembers(List<Member> members, JsonNode object, String path, List<String> visited) {
+    private void visitMembers(List<Member> members, JsonNode object, String path, List<String> visited) {
         for (Member member : members) {
             JsonNode value = object.get(member.name());
             String memberPath = path == null ? member.name() : path + "." + member.name();
@@ -81,7 +109,10 @@ public final class InputVisitor {
                 continue;
             }
             visited.add(member.name());
-            visit(member.type(), value, member.name(), memberPath);
+            JsonNode converted = visit(member.type(), value, member.name(), memberPath);
+            if (converted != value) {
+                ((ObjectNode) object).set(member.name(), converted);
+            }
         }
     }
 
@@ -103,11 +134,10 @@ public final class InputVisitor {
     }
 
     /** QEMU picks the branch by the value's JSON type; a value no branch takes is a type error. */
-    private static void visitAlternate(AlternateType alternate, JsonNode value, String name, String path) {
+    private JsonNode visitAlternate(AlternateType alternate, JsonNode value, String name, String path) {
         for (SchemaType branch : alternate.branches()) {
             if (takes(branch, value)) {
-                visit(branch, value, name, path);
-                return;
+                return visit(branch, value, name, path);
             }
         }
         throw typeError(name == null ? "null" : name, alternate.name());

@@ -76,4 +76,31 @@ class InputVisitorTest {
         assertThatCode(() -> InputVisitor.checkArguments(SCHEMA.command(command).arguments(), args))
                 .doesNotThrowAnyException();
     }
+
+    /** key=value input: strings converted to the schema's types; texts as qemu-storage-daemon's --blockdev. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "{'driver':'null-co','size':'0x200','latency-ns':'010'} | {\"driver\":\"null-co\",\"size\":512,\"latency-ns\":8}",
+        "{'driver':'raw','file':{'driver':'file','filename':'a'},'cache':{'direct':'on'}} | {\"driver\":\"raw\",\"file\":{\"driver\":\"file\",\"filename\":\"a\"},\"cache\":{\"direct\":true}}",
+        "{'driver':'raw','file':'node0','size':'1024'} | {\"driver\":\"raw\",\"file\":\"node0\",\"size\":1024}",
+    })
+    void convertsKeyvalStrings(String input, String expected) throws Exception {
+        JsonNode options = JSON.readTree(input.replace('\'', '"'));
+        InputVisitor.convertKeyval(SCHEMA.command("blockdev-add").arguments(), options);
+        assertThat(options.toString()).isEqualTo(expected);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "{'driver':'raw','file':'x','size':'1M'} | Parameter 'size' expects integer",
+        "{'driver':'null-co','latency-ns':'abc'} | Parameter 'latency-ns' expects integer",
+        "{'driver':'raw','file':'x','cache':{'direct':'maybe'}} | Parameter 'cache.direct' expects 'on' or 'off'",
+    })
+    void reportsKeyvalErrorsInQemusWords(String input, String expected) throws Exception {
+        JsonNode options = JSON.readTree(input.replace('\'', '"'));
+        QmpError e = catchThrowableOfType(QmpError.class,
+                () -> InputVisitor.convertKeyval(SCHEMA.command("blockdev-add").arguments(), options));
+        assertThat(e).isNotNull();
+        assertThat(e.desc()).isEqualTo(expected);
+    }
 }
