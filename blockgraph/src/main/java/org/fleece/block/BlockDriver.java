@@ -39,6 +39,11 @@ public interface BlockDriver {
 
     void flush() throws IOException;
 
+    /** What the range from offset holds; the default: this node's own data, all of it. */
+    default BlockStatus blockStatus(long offset, long bytes) throws IOException {
+        return new BlockStatus(bytes, true, false, true);
+    }
+
     /** Bytes the image takes on the host (query's "actual-size"), or -1 when it has no such notion. */
     long allocatedBytes() throws IOException;
 

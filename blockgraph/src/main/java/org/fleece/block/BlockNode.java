@@ -89,6 +89,12 @@ public final class BlockNode {
         driver.discard(offset, bytes);
     }
 
+    /** How much from offset (within bytes) is data or zeroes; see {@link BlockStatus}. */
+    public BlockStatus blockStatus(long offset, long bytes) throws IOException {
+        check(offset, bytes, false);
+        return driver.blockStatus(offset, bytes);
+    }
+
     public void flush() throws IOException {
         driver.flush();
     }

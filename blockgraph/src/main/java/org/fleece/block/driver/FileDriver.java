@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.fleece.block.BlockDriver;
+import org.fleece.block.BlockIOException;
+import org.fleece.block.BlockStatus;
+import org.fleece.block.Errno;
 import org.fleece.block.ChildOpener;
 import org.fleece.block.NodeOptions;
 import org.fleece.block.PosixFiles;
@@ -17,14 +20,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
-/** The `file` protocol driver: a host file, read and written at positions with FileChannel. */
+/**
+ * The `file` protocol driver: a host file, read and written at positions with
+ * FileChannel; holes found with SEEK_DATA/SEEK_HOLE and made with fallocate
+ * on a second descriptor, so sparse files stay sparse.
+ */
 final class FileDriver implements BlockDriver {
     private final Path path;
     private final FileChannel channel;
+    private final int fd;
+    private final boolean unmap;
 
-    private FileDriver(Path path, FileChannel channel) {
+    private FileDriver(Path path, FileChannel channel, boolean writable, NodeOptions base) throws IOException {
         this.path = path;
         this.channel = channel;
+        this.fd = PosixFiles.open(path, writable);
+        this.unmap = base.discard().equals("unmap");
     }
 
     static BlockDriver open(JsonNode options, NodeOptions base, ChildOpener children) {
@@ -36,11 +47,11 @@ final class FileDriver implements BlockDriver {
         try {
             return new FileDriver(path, base.readOnly()
                     ? FileChannel.open(path, StandardOpenOption.READ)
-                    : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE));
+                    : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE), !base.readOnly(), base);
         } catch (AccessDeniedException e) {
             if (!base.readOnly() && base.autoReadOnly()) {
                 try {
-                    return new FileDriver(path, FileChannel.open(path, StandardOpenOption.READ));
+                    return new FileDriver(path, FileChannel.open(path, StandardOpenOption.READ), false, base);
                 } catch (IOException retry) {
                     throw couldNotOpen(filename, retry);
                 }
@@ -88,6 +99,53 @@ final class FileDriver implements BlockDriver {
         }
     }
 
+    /** Zeroes by fallocate (punching a hole when unmapping is allowed), falling back to writing zeroes. */
+    @Override
+    public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+        long end = Math.min(offset + length, channel.size());
+        try {
+            if (end > offset) {
+                PosixFiles.fallocate(fd, mayUnmap && unmap
+                        ? PosixFiles.FALLOC_FL_PUNCH_HOLE | PosixFiles.FALLOC_FL_KEEP_SIZE
+                        : PosixFiles.FALLOC_FL_ZERO_RANGE | PosixFiles.FALLOC_FL_KEEP_SIZE, offset, end - offset);
+            }
+            if (offset + length > end) {
+                BlockDriver.super.writeZeroes(end, offset + length - end, mayUnmap);
+            }
+        } catch (BlockIOException e) {
+            if (e.errno() != Errno.ENOTSUP) {
+                throw e;
+            }
+            BlockDriver.super.writeZeroes(offset, length, mayUnmap);
+        }
+    }
+
+    /** With discard=unmap, punches a hole; otherwise the hint is dropped, as QEMU's discard=ignore does. */
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        if (unmap) {
+            try {
+                PosixFiles.fallocate(fd, PosixFiles.FALLOC_FL_PUNCH_HOLE | PosixFiles.FALLOC_FL_KEEP_SIZE, offset, length);
+            } catch (BlockIOException e) {
+                if (e.errno() != Errno.ENOTSUP) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Data where the file system has data; holes, and everything past the end of the file, read as zeroes. */
+    @Override
+    public BlockStatus blockStatus(long offset, long bytes) throws IOException {
+        long data = PosixFiles.nextData(fd, offset);
+        if (data == offset) {
+            long hole = PosixFiles.nextHole(fd, offset);
+            return new BlockStatus(Math.min(bytes, hole - offset), true, false, true);
+        }
+        long holeEnd = data < 0 ? offset + bytes : Math.min(data, offset + bytes);
+        return new BlockStatus(holeEnd - offset, false, true, true);
+    }
+
     @Override
     public void flush() throws IOException {
         channel.force(false);
@@ -115,6 +173,7 @@ final class FileDriver implements BlockDriver {
 
     @Override
     public void close() throws IOException {
+        PosixFiles.close(fd);
         channel.close();
     }
 }

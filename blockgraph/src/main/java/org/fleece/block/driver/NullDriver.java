@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.fleece.block.BlockDriver;
+import org.fleece.block.BlockStatus;
 import org.fleece.block.ChildOpener;
 import org.fleece.block.NodeOptions;
 import org.fleece.qapi.QmpError;
@@ -21,12 +22,14 @@ final class NullDriver implements BlockDriver {
 
     private final long size;
     private final long latencyNanos;
+    private final boolean readZeroes;
     /** size and read-zeroes as the user gave them: what QEMU's "json:" file name shows. */
     private final ObjectNode description;
 
-    private NullDriver(long size, long latencyNanos, ObjectNode description) {
+    private NullDriver(long size, long latencyNanos, boolean readZeroes, ObjectNode description) {
         this.size = size;
         this.latencyNanos = latencyNanos;
+        this.readZeroes = readZeroes;
         this.description = description;
     }
 
@@ -41,7 +44,8 @@ final class NullDriver implements BlockDriver {
         if (size < 0) {
             throw QmpError.generic("Parameter 'size' expects a non-negative number below 2^64");
         }
-        return new NullDriver(size, options.path("latency-ns").asLong(0), description);
+        return new NullDriver(size, options.path("latency-ns").asLong(0), options.path("read-zeroes").asBoolean(false),
+                description);
     }
 
     @Override
@@ -76,6 +80,12 @@ final class NullDriver implements BlockDriver {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Nothing is stored: with read-zeroes the range reads as zeroes, as QEMU reports it. */
+    @Override
+    public BlockStatus blockStatus(long offset, long bytes) {
+        return new BlockStatus(bytes, !readZeroes, readZeroes, true);
     }
 
     @Override

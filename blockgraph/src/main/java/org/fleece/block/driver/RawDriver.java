@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.fleece.block.BlockDriver;
 import org.fleece.block.BlockNode;
+import org.fleece.block.BlockStatus;
+import org.fleece.block.Errno;
 import org.fleece.block.ChildOpener;
 import org.fleece.block.NodeOptions;
 import org.fleece.qapi.QmpError;
@@ -81,6 +83,21 @@ final class RawDriver implements BlockDriver {
     @Override
     public void write(long position, ByteBuffer src) throws IOException {
         file.driver().write(offset + position, src);
+    }
+
+    @Override
+    public void writeZeroes(long position, long length, boolean mayUnmap) throws IOException {
+        file.driver().writeZeroes(offset + position, length, mayUnmap);
+    }
+
+    @Override
+    public void discard(long position, long length) throws IOException {
+        file.driver().discard(offset + position, length);
+    }
+
+    @Override
+    public BlockStatus blockStatus(long position, long bytes) throws IOException {
+        return file.driver().blockStatus(offset + position, bytes);
     }
 
     @Override
