@@ -70,5 +70,10 @@ public interface BlockDriver {
         return hasStrongOptions() ? "json:" + QmpJsonWriter.toJson(description()) : plainFilename();
     }
 
+    /** query-blockstats' "driver-specific" entry, or null when the driver keeps none (only file does in QEMU). */
+    default ObjectNode statistics() {
+        return null;
+    }
+
     void close() throws IOException;
 }

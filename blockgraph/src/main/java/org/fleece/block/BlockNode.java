@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A node of the block graph: a driver instance, its options, its children by
@@ -27,6 +28,8 @@ public final class BlockNode {
     private final Map<String, BlockNode> children = new LinkedHashMap<>();
     private final List<Parent> parents = new ArrayList<>();
     private final boolean ownedByMonitor;
+    /** The end of the highest write, write-zeroes or discard so far (query-blockstats' wr_highest_offset). */
+    private final AtomicLong writeHighestOffset = new AtomicLong();
 
     BlockNode(String name, BlockDriver driver, NodeOptions options, boolean ownedByMonitor) {
         this.name = name;
@@ -76,17 +79,21 @@ public final class BlockNode {
 
     public void write(long offset, ByteBuffer src) throws IOException {
         check(offset, src.remaining(), true);
+        long end = offset + src.remaining();
         driver.write(offset, src);
+        writeHighestOffset.accumulateAndGet(end, Math::max);
     }
 
     public void writeZeroes(long offset, long bytes, boolean mayUnmap) throws IOException {
         check(offset, bytes, true);
         driver.writeZeroes(offset, bytes, mayUnmap);
+        writeHighestOffset.accumulateAndGet(offset + bytes, Math::max);
     }
 
     public void discard(long offset, long bytes) throws IOException {
         check(offset, bytes, true);
         driver.discard(offset, bytes);
+        writeHighestOffset.accumulateAndGet(offset + bytes, Math::max);
     }
 
     /** How much from offset (within bytes) is data or zeroes; see {@link BlockStatus}. */
@@ -97,6 +104,10 @@ public final class BlockNode {
 
     public void flush() throws IOException {
         driver.flush();
+    }
+
+    public long writeHighestOffset() {
+        return writeHighestOffset.get();
     }
 
     public boolean readOnly() {

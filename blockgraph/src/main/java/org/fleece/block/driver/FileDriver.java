@@ -19,6 +19,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The `file` protocol driver: a host file, read and written at positions with
@@ -30,6 +31,9 @@ final class FileDriver implements BlockDriver {
     private final FileChannel channel;
     private final int fd;
     private final boolean unmap;
+    private final AtomicLong discardsOk = new AtomicLong();
+    private final AtomicLong discardsFailed = new AtomicLong();
+    private final AtomicLong discardedBytes = new AtomicLong();
 
     private FileDriver(Path path, FileChannel channel, boolean writable, NodeOptions base) throws IOException {
         this.path = path;
@@ -126,7 +130,10 @@ final class FileDriver implements BlockDriver {
         if (unmap) {
             try {
                 PosixFiles.fallocate(fd, PosixFiles.FALLOC_FL_PUNCH_HOLE | PosixFiles.FALLOC_FL_KEEP_SIZE, offset, length);
+                discardsOk.incrementAndGet();
+                discardedBytes.addAndGet(length);
             } catch (BlockIOException e) {
+                discardsFailed.incrementAndGet();
                 if (e.errno() != Errno.ENOTSUP) {
                     throw e;
                 }
@@ -169,6 +176,12 @@ final class FileDriver implements BlockDriver {
     @Override
     public String plainFilename() {
         return path.toString();
+    }
+
+    @Override
+    public ObjectNode statistics() {
+        return JsonNodeFactory.instance.objectNode().put("driver", "file").put("discard-nb-ok", discardsOk.get())
+                .put("discard-nb-failed", discardsFailed.get()).put("discard-bytes-ok", discardedBytes.get());
     }
 
     @Override

@@ -1,10 +1,16 @@
 package org.fleece.server.block;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.fleece.block.BlockGraph;
 import org.fleece.block.NodeInfo;
+import org.fleece.block.NodeStats;
 import org.fleece.server.qmp.CommandTable;
 
-/** The block graph's commands: blockdev-add, blockdev-del, query-named-block-nodes. */
+/**
+ * The block graph's commands. query-block and query-blockstats without
+ * query-nodes list block backends (guest drives), which a storage daemon has
+ * none of: both answer [], as qemu-storage-daemon does.
+ */
 public final class BlockCommands {
     private final BlockGraph graph;
 
@@ -19,6 +25,9 @@ public final class BlockCommands {
         }).register("blockdev-del", (args, ctx) -> {
             graph.delete(args.get("node-name").asText());
             return null;
-        }).register("query-named-block-nodes", (args, ctx) -> NodeInfo.namedNodes(graph));
+        }).register("query-named-block-nodes", (args, ctx) -> NodeInfo.namedNodes(graph))
+                .register("query-block", (args, ctx) -> JsonNodeFactory.instance.arrayNode())
+                .register("query-blockstats", (args, ctx) -> args.path("query-nodes").asBoolean(false)
+                        ? NodeStats.allNodes(graph) : JsonNodeFactory.instance.arrayNode());
     }
 }
