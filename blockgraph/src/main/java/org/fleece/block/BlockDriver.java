@@ -1,6 +1,7 @@
 package org.fleece.block;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.fleece.qapi.QmpError;
 import org.fleece.qapi.json.QmpJsonWriter;
 
 import java.io.IOException;
@@ -38,6 +39,14 @@ public interface BlockDriver {
     }
 
     void flush() throws IOException;
+
+    /**
+     * Changes the node's size (block_resize). Drivers that cannot resize keep
+     * this default and fail with QEMU's words; the QmpError reaches the client as it is.
+     */
+    default void truncate(long size) throws IOException {
+        throw QmpError.generic("Image format driver does not support resize");
+    }
 
     /** What the range from offset holds; the default: this node's own data, all of it. */
     default BlockStatus blockStatus(long offset, long bytes) throws IOException {

@@ -96,6 +96,23 @@ public final class BlockGraph {
         return node;
     }
 
+    /** block_resize: finds the node by device or node-name, as QEMU does, and resizes it. */
+    public void resize(String device, String nodeName, long size) {
+        BlockNode node = nodeName != null ? nodes.get(nodeName) : null;
+        if (node == null) {
+            throw QmpError.generic("Cannot find device='" + (device == null ? "" : device) + "' nor node-name='"
+                    + (nodeName == null ? "" : nodeName) + "'");
+        }
+        if (size < 0) {
+            throw QmpError.generic("Parameter 'size' expects a >0 size");
+        }
+        try {
+            node.driver().truncate(size);
+        } catch (IOException e) {
+            throw QmpError.generic("Could not resize: " + Errno.describe(e));
+        }
+    }
+
     /** blockdev-del, with QEMU's checks in QEMU's order. */
     public void delete(String name) {
         BlockNode node = nodes.get(name);

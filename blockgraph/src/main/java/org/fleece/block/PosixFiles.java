@@ -31,6 +31,9 @@ public final class PosixFiles {
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
             Linker.Option.captureCallState("errno"));
+    private static final MethodHandle FTRUNCATE = function("ftruncate",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
+            Linker.Option.captureCallState("errno"));
     private static final long ERRNO_OFFSET = Linker.Option.captureStateLayout()
             .byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
 
@@ -114,6 +117,21 @@ public final class PosixFiles {
                 throw new BlockIOException(Errno.byNumber(errno));
             }
             return result;
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+    }
+
+    /** Sets the file's length; growing leaves a hole. */
+    public static void truncate(int fd, long length) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(Linker.Option.captureStateLayout());
+            int rc = (int) FTRUNCATE.invokeExact(state, fd, length);
+            if (rc != 0) {
+                throw new BlockIOException(Errno.byNumber(state.get(ValueLayout.JAVA_INT, ERRNO_OFFSET)));
+            }
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

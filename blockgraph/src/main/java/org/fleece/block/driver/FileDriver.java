@@ -179,6 +179,11 @@ final class FileDriver implements BlockDriver {
     }
 
     @Override
+    public void truncate(long size) throws IOException {
+        PosixFiles.truncate(fd, size);
+    }
+
+    @Override
     public ObjectNode statistics() {
         return JsonNodeFactory.instance.objectNode().put("driver", "file").put("discard-nb-ok", discardsOk.get())
                 .put("discard-nb-failed", discardsFailed.get()).put("discard-bytes-ok", discardedBytes.get());

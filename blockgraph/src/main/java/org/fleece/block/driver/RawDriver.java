@@ -18,7 +18,7 @@ import java.nio.ByteBuffer;
 final class RawDriver implements BlockDriver {
     private final BlockNode file;
     private final long offset;
-    private final long size;
+    private volatile long size;
     /** offset and size as the user gave them: what QEMU's "json:" file name shows. */
     private final ObjectNode strong;
 
@@ -83,6 +83,19 @@ final class RawDriver implements BlockDriver {
     @Override
     public void write(long position, ByteBuffer src) throws IOException {
         file.driver().write(offset + position, src);
+    }
+
+    /** Resizes the file below, unless the user fixed this node's size (QEMU refuses that too). */
+    @Override
+    public void truncate(long newSize) throws IOException {
+        if (strong.has("size")) {
+            throw QmpError.generic("Cannot resize fixed-size raw disks");
+        }
+        if (Long.MAX_VALUE - offset < newSize) {
+            throw QmpError.generic("Disk size too large for the chosen offset");
+        }
+        file.driver().truncate(offset + newSize);
+        size = newSize;
     }
 
     @Override

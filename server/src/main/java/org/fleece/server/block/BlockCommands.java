@@ -26,6 +26,11 @@ public final class BlockCommands {
             graph.delete(args.get("node-name").asText());
             return null;
         }).register("query-named-block-nodes", (args, ctx) -> NodeInfo.namedNodes(graph))
+                .register("block_resize", (args, ctx) -> {
+                    graph.resize(args.has("device") ? args.get("device").asText() : null,
+                            args.has("node-name") ? args.get("node-name").asText() : null, args.get("size").asLong());
+                    return null;
+                })
                 .register("query-block", (args, ctx) -> JsonNodeFactory.instance.arrayNode())
                 .register("query-blockstats", (args, ctx) -> args.path("query-nodes").asBoolean(false)
                         ? NodeStats.allNodes(graph) : JsonNodeFactory.instance.arrayNode());
