@@ -19,6 +19,7 @@ import org.fleece.server.cli.JsonOption;
 import org.fleece.server.cli.CommandLine;
 import org.fleece.server.cli.KeyValue;
 import org.fleece.server.control.ControlCommands;
+import org.fleece.server.hmp.HmpCommands;
 import org.fleece.server.qmp.CommandTable;
 import org.fleece.server.qmp.Dispatcher;
 import org.fleece.server.qmp.Events;
@@ -62,6 +63,7 @@ public final class Daemon {
         dispatcher = new Dispatcher(schema, commands);
         new ControlCommands(schema, version, chardevs::values, this::quit).registerIn(commands);
         new BlockCommands(graph).registerIn(commands);
+        new HmpCommands(graph).registerIn(commands);
         commands.checkAgainst(schema);
     }
 
