@@ -15,7 +15,9 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -151,6 +153,31 @@ public final class JsonStreamParser {
     private String parseError;
     private StringBuilder scratch;
     private int decodeEnd;
+
+    /** Everything a complete text holds: its values and its parse errors, in order. */
+    public record Parsed(List<JsonNode> values, List<String> errors) {
+    }
+
+    /** Parses a whole text (a file, an option value) rather than a stream. */
+    public static Parsed parseText(byte[] text) {
+        List<JsonNode> values = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        JsonStreamParser parser = new JsonStreamParser(new Sink() {
+            @Override
+            public void onValue(JsonNode value) {
+                values.add(value);
+            }
+
+            @Override
+            public void onError(String desc) {
+                errors.add(desc);
+            }
+        });
+        parser.feed(text);
+        // A number at the very end is complete only once something follows it.
+        parser.feed(new byte[] {'\n'});
+        return new Parsed(values, errors);
+    }
 
     public JsonStreamParser(Sink sink) {
         this(sink, JsonNodeFactory.instance);

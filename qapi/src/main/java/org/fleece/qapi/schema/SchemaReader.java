@@ -52,21 +52,11 @@ public final class SchemaReader {
             if (in == null) {
                 throw new IllegalStateException("schema file not found: " + path);
             }
-            List<JsonNode> values = new ArrayList<>();
-            JsonStreamParser parser = new JsonStreamParser(new JsonStreamParser.Sink() {
-                @Override
-                public void onValue(JsonNode value) {
-                    values.add(value);
-                }
-
-                @Override
-                public void onError(String desc) {
-                    throw new IllegalStateException(path + ": " + desc);
-                }
-            });
-            parser.feed(withoutComments(in.readAllBytes()));
-            parser.feed(new byte[] {'\n'});
-            for (JsonNode def : values) {
+            JsonStreamParser.Parsed parsed = JsonStreamParser.parseText(withoutComments(in.readAllBytes()));
+            if (!parsed.errors().isEmpty()) {
+                throw new IllegalStateException(path + ": " + parsed.errors().getFirst());
+            }
+            for (JsonNode def : parsed.values()) {
                 if (def.has("include")) {
                     read(def.get("include").asText());
                 } else {

@@ -32,18 +32,12 @@ final class DiscardCommand {
             usage(console);
             return;
         }
-        long offset = Numbers.size(operands.get(0), console);
-        if (offset < 0) {
+        Numbers.Range range = Numbers.range(operands, console);
+        if (range == null) {
             return;
         }
-        long count = Numbers.size(operands.get(1), console);
-        if (count < 0) {
-            return;
-        }
-        if (count > Numbers.MAX_REQUEST_BYTES) {
-            console.out("length cannot exceed " + Numbers.MAX_REQUEST_BYTES + ", given " + operands.get(1) + "\n");
-            return;
-        }
+        long offset = range.offset();
+        long count = range.count();
         long start = io.now();
         try {
             io.node().discard(offset, count);

@@ -2,6 +2,7 @@ package org.fleece.server.hmp;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.util.List;
 
 /**
  * qemu-io's number arguments. Offsets and lengths are byte counts as QEMU's
@@ -211,5 +212,26 @@ final class Numbers {
 
     private static boolean hexDigit(char c) {
         return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+
+    /** The "off len" operands of an I/O command. */
+    record Range(long offset, long count) {
+    }
+
+    /** Reads the two operands; null once it has told the user what is wrong with them. */
+    static Range range(List<String> operands, Console console) {
+        long offset = size(operands.get(0), console);
+        if (offset < 0) {
+            return null;
+        }
+        long count = size(operands.get(1), console);
+        if (count < 0) {
+            return null;
+        }
+        if (count > MAX_REQUEST_BYTES) {
+            console.out("length cannot exceed " + MAX_REQUEST_BYTES + ", given " + operands.get(1) + "\n");
+            return null;
+        }
+        return new Range(offset, count);
     }
 }
