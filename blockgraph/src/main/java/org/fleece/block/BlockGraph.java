@@ -16,6 +16,10 @@ import java.util.Set;
 /**
  * Every node by name, and the rules for adding and deleting them. Owned by the
  * control thread: nothing here is called from anywhere else.
+ * <p>
+ * The rule for graph changes lives here: a change to a node first drains it and
+ * the nodes below it ({@link #drained}), so no request is half-way through a
+ * node while it changes; requests that arrive meanwhile wait at the node's gate.
  */
 public final class BlockGraph {
     /** Registration order; queries list the newest first, as QEMU does. */
@@ -106,10 +110,31 @@ public final class BlockGraph {
         if (size < 0) {
             throw QmpError.generic("Parameter 'size' expects a >0 size");
         }
+        drained(node, () -> {
+            try {
+                node.driver().truncate(size);
+            } catch (IOException e) {
+                throw QmpError.generic("Could not resize: " + Errno.describe(e));
+            }
+        });
+    }
+
+    /** Runs a change with the node and everything below it drained. */
+    private static void drained(BlockNode node, Runnable change) {
+        List<BlockNode> subtree = new ArrayList<>();
+        collect(node, subtree);
+        subtree.forEach(BlockNode::drainBegin);
         try {
-            node.driver().truncate(size);
-        } catch (IOException e) {
-            throw QmpError.generic("Could not resize: " + Errno.describe(e));
+            change.run();
+        } finally {
+            subtree.forEach(BlockNode::drainEnd);
+        }
+    }
+
+    private static void collect(BlockNode node, List<BlockNode> into) {
+        if (!into.contains(node)) {
+            into.add(node);
+            node.children().values().forEach(child -> collect(child, into));
         }
     }
 
@@ -134,13 +159,16 @@ public final class BlockGraph {
             return;
         }
         List<BlockNode> children = new ArrayList<>(node.children().values());
-        node.detachChildren();
-        nodes.remove(node.name(), node);
-        try {
-            node.driver().close();
-        } catch (IOException e) {
-            // QEMU does not report errors on close either; the node is gone regardless.
-        }
+        drained(node, () -> {
+            node.markClosed();
+            node.detachChildren();
+            nodes.remove(node.name(), node);
+            try {
+                node.driver().close();
+            } catch (IOException e) {
+                // QEMU does not report errors on close either; the node is gone regardless.
+            }
+        });
         for (BlockNode child : children) {
             if (!child.ownedByMonitor() && child.parents().isEmpty()) {
                 discard(child);

@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A node of the block graph: a driver instance, its options, its children by
@@ -28,6 +30,13 @@ public final class BlockNode {
     private final Map<String, BlockNode> children = new LinkedHashMap<>();
     private final List<Parent> parents = new ArrayList<>();
     private final boolean ownedByMonitor;
+    /** Requests in flight and drain state: see {@link #drainBegin()}. */
+    private final ReentrantLock gate = new ReentrantLock();
+    private final Condition idle = gate.newCondition();
+    private final Condition admitted = gate.newCondition();
+    private int inFlight;
+    private int quiesced;
+    private boolean closed;
     /** The end of the highest write, write-zeroes or discard so far (query-blockstats' wr_highest_offset). */
     private final AtomicLong writeHighestOffset = new AtomicLong();
 
@@ -74,26 +83,113 @@ public final class BlockNode {
 
     public void read(long offset, ByteBuffer dst) throws IOException {
         check(offset, dst.remaining(), false);
-        driver.read(offset, dst);
+        enter();
+        try {
+            driver.read(offset, dst);
+        } finally {
+            leave();
+        }
     }
 
     public void write(long offset, ByteBuffer src) throws IOException {
         check(offset, src.remaining(), true);
         long end = offset + src.remaining();
-        driver.write(offset, src);
+        enter();
+        try {
+            driver.write(offset, src);
+        } finally {
+            leave();
+        }
         writeHighestOffset.accumulateAndGet(end, Math::max);
     }
 
     public void writeZeroes(long offset, long bytes, boolean mayUnmap) throws IOException {
         check(offset, bytes, true);
-        driver.writeZeroes(offset, bytes, mayUnmap);
+        enter();
+        try {
+            driver.writeZeroes(offset, bytes, mayUnmap);
+        } finally {
+            leave();
+        }
         writeHighestOffset.accumulateAndGet(offset + bytes, Math::max);
     }
 
     public void discard(long offset, long bytes) throws IOException {
         check(offset, bytes, true);
-        driver.discard(offset, bytes);
+        enter();
+        try {
+            driver.discard(offset, bytes);
+        } finally {
+            leave();
+        }
         writeHighestOffset.accumulateAndGet(offset + bytes, Math::max);
+    }
+
+    /** Admits a request, waiting while the node is drained; a node closed meanwhile fails it. */
+    private void enter() throws IOException {
+        gate.lock();
+        try {
+            while (quiesced > 0 && !closed) {
+                admitted.awaitUninterruptibly();
+            }
+            if (closed) {
+                throw new BlockIOException(Errno.EIO);
+            }
+            inFlight++;
+        } finally {
+            gate.unlock();
+        }
+    }
+
+    private void leave() {
+        gate.lock();
+        try {
+            if (--inFlight == 0) {
+                idle.signalAll();
+            }
+        } finally {
+            gate.unlock();
+        }
+    }
+
+    /**
+     * Stops admitting requests and waits until those in flight are done, so a
+     * graph change sees a node nobody is reading or writing (QEMU's
+     * bdrv_drained_begin). Control thread only; it waits for I/O, as QEMU's
+     * main loop does while it drains. Pair with {@link #drainEnd()}.
+     */
+    void drainBegin() {
+        gate.lock();
+        try {
+            quiesced++;
+            while (inFlight > 0) {
+                idle.awaitUninterruptibly();
+            }
+        } finally {
+            gate.unlock();
+        }
+    }
+
+    void drainEnd() {
+        gate.lock();
+        try {
+            if (--quiesced == 0) {
+                admitted.signalAll();
+            }
+        } finally {
+            gate.unlock();
+        }
+    }
+
+    /** The node is gone: requests waiting at the gate fail instead of waiting forever. */
+    void markClosed() {
+        gate.lock();
+        try {
+            closed = true;
+            admitted.signalAll();
+        } finally {
+            gate.unlock();
+        }
     }
 
     /** How much from offset (within bytes) is data or zeroes; see {@link BlockStatus}. */

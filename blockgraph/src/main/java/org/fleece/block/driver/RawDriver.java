@@ -77,12 +77,12 @@ final class RawDriver implements BlockDriver {
 
     @Override
     public void read(long position, ByteBuffer dst) throws IOException {
-        file.driver().read(offset + position, dst);
+        file.read(offset + position, dst);
     }
 
     @Override
     public void write(long position, ByteBuffer src) throws IOException {
-        file.driver().write(offset + position, src);
+        file.write(offset + position, src);
     }
 
     /** Resizes the file below, unless the user fixed this node's size (QEMU refuses that too). */
@@ -100,22 +100,22 @@ final class RawDriver implements BlockDriver {
 
     @Override
     public void writeZeroes(long position, long length, boolean mayUnmap) throws IOException {
-        file.driver().writeZeroes(offset + position, length, mayUnmap);
+        file.writeZeroes(offset + position, length, mayUnmap);
     }
 
     @Override
     public void discard(long position, long length) throws IOException {
-        file.driver().discard(offset + position, length);
+        file.discard(offset + position, length);
     }
 
     @Override
     public BlockStatus blockStatus(long position, long bytes) throws IOException {
-        return file.driver().blockStatus(offset + position, bytes);
+        return file.blockStatus(offset + position, bytes);
     }
 
     @Override
     public void flush() throws IOException {
-        file.driver().flush();
+        file.flush();
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,6 +30,8 @@ import java.util.concurrent.TimeUnit;
 public final class SocketChardev implements Chardev {
     private static final Logger LOG = LoggerFactory.getLogger(SocketChardev.class);
     private static final int BACKLOG = 64;
+    /** sun_path holds 108 bytes with the terminating NUL. */
+    private static final int MAX_UNIX_PATH = 107;
 
     private final ChardevOptions options;
     private Frontend frontend;
@@ -110,13 +113,13 @@ public final class SocketChardev implements Chardev {
         }
         try {
             if (options.path() != null) {
-                Files.deleteIfExists(Path.of(options.path()));
                 server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+                bindUnix(Path.of(options.path()));
             } else {
                 server = ServerSocketChannel.open();
                 server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                server.bind(address(), BACKLOG);
             }
-            server.bind(address(), BACKLOG);
         } catch (IOException e) {
             throw new IOException("Failed to bind socket to " + where() + ": " + e.getMessage(), e);
         }
@@ -124,6 +127,23 @@ public final class SocketChardev implements Chardev {
             LOG.info("waiting for connection on: {}", filename());
             firstClient = server.accept();
         }
+    }
+
+    /**
+     * Binds under a temporary name and renames the socket into place once it
+     * listens: whoever waits for the file to appear never finds a socket that
+     * refuses connections. A stale socket at the path is replaced, as QEMU does.
+     */
+    private void bindUnix(Path path) throws IOException {
+        Path temporary = path.resolveSibling(".fleece-" + ProcessHandle.current().pid() + "-" + id());
+        if (temporary.toString().length() > MAX_UNIX_PATH) {
+            Files.deleteIfExists(path);
+            server.bind(UnixDomainSocketAddress.of(path), BACKLOG);
+            return;
+        }
+        Files.deleteIfExists(temporary);
+        server.bind(UnixDomainSocketAddress.of(temporary), BACKLOG);
+        Files.move(temporary, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     @Override
