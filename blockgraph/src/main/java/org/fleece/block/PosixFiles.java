@@ -57,14 +57,16 @@ public final class PosixFiles {
         return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), descriptor, options);
     }
 
-    public static long allocatedBytes(Path path) throws IOException {
+    /** A native call with a confined arena for its arguments and its captured errno. */
+    @FunctionalInterface
+    private interface NativeCall<T> {
+        T call(Arena arena, MemorySegment errnoState) throws Throwable;
+    }
+
+    /** Runs a native call; method handles throw Throwable, which is not an I/O error of ours unless it is one. */
+    private static <T> T invoke(NativeCall<T> call) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment stat = arena.allocate(STAT_SIZE, 8);
-            int rc = (int) STAT.invokeExact(arena.allocateFrom(path.toString()), stat);
-            if (rc != 0) {
-                throw new IOException("stat failed for " + path);
-            }
-            return stat.get(ValueLayout.JAVA_LONG, ST_BLOCKS_OFFSET) * 512;
+            return call.call(arena, arena.allocate(Linker.Option.captureStateLayout()));
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -72,19 +74,30 @@ public final class PosixFiles {
         }
     }
 
+    private static int errno(MemorySegment errnoState) {
+        return errnoState.get(ValueLayout.JAVA_INT, ERRNO_OFFSET);
+    }
+
+    public static long allocatedBytes(Path path) throws IOException {
+        return invoke((arena, errnoState) -> {
+            MemorySegment stat = arena.allocate(STAT_SIZE, 8);
+            int rc = (int) STAT.invokeExact(arena.allocateFrom(path.toString()), stat);
+            if (rc != 0) {
+                throw new IOException("stat failed for " + path);
+            }
+            return stat.get(ValueLayout.JAVA_LONG, ST_BLOCKS_OFFSET) * 512;
+        });
+    }
+
     /** Opens a descriptor for {@link #nextData}, {@link #nextHole} and {@link #fallocate}. */
     public static int open(Path path, boolean writable) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
+        return invoke((arena, errnoState) -> {
             int fd = (int) OPEN.invokeExact(arena.allocateFrom(path.toString()), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
             if (fd < 0) {
                 throw new IOException("open failed for " + path);
             }
             return fd;
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException(t);
-        }
+        });
     }
 
     public static void close(int fd) {
@@ -106,51 +119,34 @@ public final class PosixFiles {
     }
 
     private static long seek(int fd, long offset, int whence) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(Linker.Option.captureStateLayout());
-            long result = (long) LSEEK.invokeExact(state, fd, offset, whence);
+        return invoke((arena, errnoState) -> {
+            long result = (long) LSEEK.invokeExact(errnoState, fd, offset, whence);
             if (result < 0) {
-                int errno = state.get(ValueLayout.JAVA_INT, ERRNO_OFFSET);
-                if (errno == ENXIO) {
-                    return -1;
+                if (errno(errnoState) == ENXIO) {
+                    return -1L;
                 }
-                throw new BlockIOException(Errno.byNumber(errno));
+                throw new BlockIOException(Errno.byNumber(errno(errnoState)));
             }
             return result;
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException(t);
-        }
+        });
     }
 
     /** Sets the file's length; growing leaves a hole. */
     public static void truncate(int fd, long length) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(Linker.Option.captureStateLayout());
-            int rc = (int) FTRUNCATE.invokeExact(state, fd, length);
-            if (rc != 0) {
-                throw new BlockIOException(Errno.byNumber(state.get(ValueLayout.JAVA_INT, ERRNO_OFFSET)));
-            }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException(t);
-        }
+        invoke((arena, errnoState) -> checked((int) FTRUNCATE.invokeExact(errnoState, fd, length), errnoState));
     }
 
     /** fallocate(2); fails with the errno (EOPNOTSUPP where the file system cannot). */
     public static void fallocate(int fd, int mode, long offset, long length) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(Linker.Option.captureStateLayout());
-            int rc = (int) FALLOCATE.invokeExact(state, fd, mode, offset, length);
-            if (rc != 0) {
-                throw new BlockIOException(Errno.byNumber(state.get(ValueLayout.JAVA_INT, ERRNO_OFFSET)));
-            }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException(t);
+        invoke((arena, errnoState) -> checked((int) FALLOCATE.invokeExact(errnoState, fd, mode, offset, length),
+                errnoState));
+    }
+
+    /** A call that returns 0 or -1 with errno set. */
+    private static Void checked(int rc, MemorySegment errnoState) throws BlockIOException {
+        if (rc != 0) {
+            throw new BlockIOException(Errno.byNumber(errno(errnoState)));
         }
+        return null;
     }
 }
