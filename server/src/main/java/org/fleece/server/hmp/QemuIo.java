@@ -34,6 +34,7 @@ final class QemuIo {
             new Entry("aio_write", null, 2, -1, true, AioWriteCommand::run),
             new Entry("discard", "d", 2, -1, true, DiscardCommand::run),
             new Entry("flush", "f", 0, 0, false, QemuIo::flush),
+            new Entry("map", null, 0, 0, false, MapCommand::run),
             new Entry("read", "r", 2, -1, false, ReadCommand::run),
             new Entry("write", "w", 2, -1, true, WriteCommand::run));
 

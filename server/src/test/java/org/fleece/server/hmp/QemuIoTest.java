@@ -82,6 +82,14 @@ class QemuIoTest {
                 + size + ", 1 ops; " + ONE_MS + " (" + rate + "/sec and 1000.0000 ops/sec)\n";
     }
 
+    /** The real qemu-io on a 4 MiB raw image with data at 1M and 3M prints exactly this one line. */
+    @Test
+    void mapShowsTheWholeRawNodeAllocated() {
+        stdout("qemu-io disk0 \"write 0x80000 64k\"", report("wrote", 65536, 524288, "64 KiB", "62.500 MiB"));
+        stdout("qemu-io disk0 \"map\"", "1 MiB (0x100000) bytes     allocated at offset 0 bytes (0x0)\n");
+        assertThat(hmp("qemu-io disk0 \"map 0\"").err()).isEqualTo("bad argument count 1 to map, expected 0 arguments\n");
+    }
+
     @Test
     void writeThenReadAPattern() throws IOException {
         stdout("qemu-io disk0 \"write -P 0x5a 0 4k\"", report("wrote", 4096, 0, "4 KiB", "3.906 MiB"));
