@@ -45,6 +45,9 @@ final class FileDriver implements BlockDriver {
     static BlockDriver open(JsonNode options, NodeOptions base, ChildOpener children) {
         String filename = options.get("filename").asText();
         Path path = Path.of(filename);
+        if (options.path("aio").asText().equals("native") && !base.cacheDirect()) {
+            throw QmpError.generic("aio=native was specified, but it requires cache.direct=on, which was not specified.");
+        }
         if (Files.isDirectory(path)) {
             throw QmpError.generic("Could not open '" + filename + "': Is a directory");
         }
