@@ -29,7 +29,6 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,18 +48,15 @@ public final class Daemon {
 
     private final ControlThread control = new ControlThread();
     private final BlockGraph graph = new BlockGraph();
-    private final Schema schema;
+    private final Schema schema = Schema.fleece();
     private final CommandTable commands = new CommandTable();
     private final Events events = new Events();
-    private final Dispatcher dispatcher;
+    private final Dispatcher dispatcher = new Dispatcher(schema, commands);
     private final Map<String, Chardev> chardevs = new LinkedHashMap<>();
-    private final List<Monitor> monitors = new ArrayList<>();
     private final JsonNode version = ControlCommands.version(Version.FLEECE);
     private PidFile pidFile;
 
     public Daemon() {
-        schema = Schema.fleece();
-        dispatcher = new Dispatcher(schema, commands);
         new ControlCommands(schema, version, chardevs::values, this::quit).registerIn(commands);
         new BlockCommands(graph).registerIn(commands);
         new HmpCommands(graph).registerIn(commands);
@@ -162,7 +158,8 @@ public final class Daemon {
             case "off", "no", "false", "n" -> false;
             default -> throw new CliError("Parameter 'pretty' expects 'on' or 'off'");
         };
-        monitors.add(new Monitor(chardev, pretty, dispatcher, control, events, version));
+        // The monitor attaches itself to the chardev, which keeps it.
+        new Monitor(chardev, pretty, dispatcher, control, events, version);
     }
 
     /**
