@@ -15,6 +15,7 @@ while True:
             sys.exit("train-aot-cache: the daemon did not open " + path)
         time.sleep(0.02)
 
+sock.settimeout(60)
 stream = sock.makefile("rb")
 
 
