@@ -76,7 +76,8 @@ public final class BlockNode {
         if (write && readOnly()) {
             throw new BlockIOException(Errno.EPERM);
         }
-        if (offset < 0 || bytes < 0 || offset > length() || length() - offset < bytes) {
+        long length = length();
+        if (offset < 0 || bytes < 0 || offset > length || length - offset < bytes) {
             throw new BlockIOException(Errno.EIO);
         }
     }

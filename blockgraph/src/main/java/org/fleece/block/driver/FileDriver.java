@@ -31,6 +31,11 @@ final class FileDriver implements BlockDriver {
     private final FileChannel channel;
     private final int fd;
     private final boolean unmap;
+    /**
+     * The file's length, kept rather than asked of the kernel on every request,
+     * as QEMU keeps a node's length: it changes only through {@link #truncate}.
+     */
+    private volatile long size;
     private final AtomicLong discardsOk = new AtomicLong();
     private final AtomicLong discardsFailed = new AtomicLong();
     private final AtomicLong discardedBytes = new AtomicLong();
@@ -40,6 +45,7 @@ final class FileDriver implements BlockDriver {
         this.channel = channel;
         this.fd = PosixFiles.open(path, writable);
         this.unmap = base.discard().equals("unmap");
+        this.size = channel.size();
     }
 
     static BlockDriver open(JsonNode options, NodeOptions base, ChildOpener children) {
@@ -79,8 +85,8 @@ final class FileDriver implements BlockDriver {
     }
 
     @Override
-    public long size() throws IOException {
-        return channel.size();
+    public long size() {
+        return size;
     }
 
     @Override
@@ -109,7 +115,7 @@ final class FileDriver implements BlockDriver {
     /** Zeroes by fallocate (punching a hole when unmapping is allowed), falling back to writing zeroes. */
     @Override
     public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
-        long end = Math.min(offset + length, channel.size());
+        long end = Math.min(offset + length, size);
         try {
             if (end > offset) {
                 PosixFiles.fallocate(fd, mayUnmap && unmap
@@ -184,6 +190,7 @@ final class FileDriver implements BlockDriver {
     @Override
     public void truncate(long size) throws IOException {
         PosixFiles.truncate(fd, size);
+        this.size = size;
     }
 
     @Override
