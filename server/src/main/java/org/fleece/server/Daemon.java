@@ -20,6 +20,8 @@ import org.fleece.server.cli.CommandLine;
 import org.fleece.server.cli.KeyValue;
 import org.fleece.server.control.ControlCommands;
 import org.fleece.server.hmp.HmpCommands;
+import org.fleece.server.nbd.BlockExports;
+import org.fleece.server.nbd.NbdCommands;
 import org.fleece.server.qmp.CommandTable;
 import org.fleece.server.qmp.Dispatcher;
 import org.fleece.server.qmp.Events;
@@ -54,12 +56,15 @@ public final class Daemon {
     private final Dispatcher dispatcher = new Dispatcher(schema, commands);
     private final Map<String, Chardev> chardevs = new LinkedHashMap<>();
     private final JsonNode version = ControlCommands.version(Version.FLEECE);
+    private final BlockExports exports = new BlockExports(graph, control,
+            id -> events.emit("BLOCK_EXPORT_DELETED", JsonNodeFactory.instance.objectNode().put("id", id)));
     private PidFile pidFile;
 
     public Daemon() {
         new ControlCommands(schema, version, chardevs::values, this::quit).registerIn(commands);
         new BlockCommands(graph).registerIn(commands);
         new HmpCommands(graph).registerIn(commands);
+        new NbdCommands(exports).registerIn(commands);
         commands.checkAgainst(schema);
     }
 
@@ -97,9 +102,12 @@ public final class Daemon {
             case "--chardev" -> addChardev(ChardevOptions.parse(option.value()));
             case "--monitor" -> addMonitor(option.value());
             case "--trace" -> LOG.info("tracing is not implemented; ignoring -T {}", option.value());
-            case "--blockdev" -> addBlockdev(option.value());
-            case "--nbd-server" -> throw new CliError("the NBD server is not supported by Fleece yet");
-            case "--export" -> throw new CliError("block exports are not supported by Fleece yet");
+            case "--blockdev" -> onControlThread(() -> graph.add(parse(option.value(),
+                    schema.command("blockdev-add").arguments(), "driver")));
+            case "--nbd-server" -> onControlThread(() -> NbdCommands.startServer(exports,
+                    parse(option.value(), schema.type("NbdServerOptions"), null)));
+            case "--export" -> onControlThread(() -> NbdCommands.add(exports,
+                    parse(option.value(), schema.command("block-export-add").arguments(), "type")));
             case "--object" -> throw new CliError("objects are not supported by Fleece yet");
             default -> throw new IllegalStateException("unhandled option " + option.name());
         }
@@ -117,21 +125,34 @@ public final class Daemon {
         chardevs.put(options.id(), chardev);
     }
 
-    /** --blockdev: blockdev-add's arguments as JSON or key=value, with the same rules. */
-    private void addBlockdev(String text) {
-        SchemaType type = schema.command("blockdev-add").arguments();
-        JsonNode options;
+    /**
+     * An option's value as JSON or key=value (the first key may be left out when
+     * implied is not null), converted and checked against the schema type as QEMU
+     * checks --blockdev, --nbd-server and --export.
+     */
+    private static JsonNode parse(String text, SchemaType type, String implied) {
         try {
+            JsonNode options;
             if (text.startsWith("{")) {
                 options = JsonOption.parse(text);
                 InputVisitor.checkArguments(type, options);
             } else {
-                options = KeyValue.parse(text, "driver");
+                options = KeyValue.parse(text, implied);
                 InputVisitor.convertKeyval(type, options);
             }
-            control.submit(() -> graph.add(options)).join();
+            return options;
         } catch (QmpError e) {
             throw new CliError(e.desc());
+        }
+    }
+
+    /** Runs a start-up step where graph and exports live; its QmpError names what is wrong with the option. */
+    private void onControlThread(Runnable step) {
+        try {
+            control.submit(() -> {
+                step.run();
+                return null;
+            }).join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof QmpError error ? new CliError(error.desc()) : e;
         }

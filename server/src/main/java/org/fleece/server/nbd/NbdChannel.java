@@ -1,0 +1,112 @@
+package org.fleece.server.nbd;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One client's socket: buffered reads for the one thread that reads requests,
+ * and whole-message writes that many request threads share. A message is
+ * written under the write lock from its first byte to its last, so replies
+ * finished out of order never interleave.
+ */
+final class NbdChannel implements AutoCloseable {
+    private static final int READ_BUFFER = 64 * 1024;
+
+    private final SocketChannel socket;
+    private final ByteBuffer in = ByteBuffer.allocateDirect(READ_BUFFER).flip();
+    private final ReentrantLock writeLock = new ReentrantLock();
+
+    NbdChannel(SocketChannel socket) {
+        this.socket = socket;
+    }
+
+    SocketChannel socket() {
+        return socket;
+    }
+
+    /** Fills dst completely; the peer hanging up first is an EOFException. */
+    void readFully(ByteBuffer dst) throws IOException {
+        while (dst.hasRemaining()) {
+            if (in.hasRemaining()) {
+                int n = Math.min(in.remaining(), dst.remaining());
+                ByteBuffer slice = in.slice(in.position(), n);
+                dst.put(slice);
+                in.position(in.position() + n);
+            } else if (dst.remaining() >= READ_BUFFER) {
+                // Large payloads go straight into their buffer, not through ours.
+                if (socket.read(dst) < 0) {
+                    throw new EOFException("client closed the connection");
+                }
+            } else {
+                in.clear();
+                int n = socket.read(in);
+                in.flip();
+                if (n < 0) {
+                    throw new EOFException("client closed the connection");
+                }
+            }
+        }
+    }
+
+    ByteBuffer read(int length) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(length);
+        readFully(buffer);
+        return buffer.flip();
+    }
+
+    /** Reads and drops bytes the server will not use (the rest of a rejected option). */
+    void skip(long length) throws IOException {
+        ByteBuffer scratch = ByteBuffer.allocate((int) Math.min(length, READ_BUFFER));
+        for (long left = length; left > 0; left -= scratch.capacity()) {
+            readFully(scratch.clear().limit((int) Math.min(left, scratch.capacity())));
+        }
+    }
+
+    /** Writes one whole message made of the buffers, in order. */
+    void write(ByteBuffer... buffers) throws IOException {
+        writeLock.lock();
+        try {
+            writeAll(buffers);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** For messages written in steps (a header, then file data sent by the kernel): hold the lock around them. */
+    ReentrantLock writeLock() {
+        return writeLock;
+    }
+
+    /** Writes with the write lock already held. */
+    void writeAll(ByteBuffer... buffers) throws IOException {
+        long left = 0;
+        for (ByteBuffer b : buffers) {
+            left += b.remaining();
+        }
+        while (left > 0) {
+            left -= socket.write(buffers);
+        }
+    }
+
+    /** Wakes the reader and fails pending writes, without waiting for anyone. */
+    void shutdown() {
+        try {
+            socket.shutdownInput();
+            socket.shutdownOutput();
+        } catch (IOException e) {
+            // Already gone: nothing left to wake.
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // Closing a socket the peer already dropped can fail; it is closed either way.
+        }
+    }
+}

@@ -1,0 +1,259 @@
+package org.fleece.server.nbd;
+
+import org.fleece.block.BlockNode;
+import org.fleece.block.BlockStatus;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Checks and carries out one transmission request on the export's node and
+ * answers it, as QEMU's server does. Block errors become error replies;
+ * an IOException out of here means the socket failed and the client is lost.
+ */
+final class RequestHandler {
+    private static final int CACHE_CHUNK = 1 << 20;
+    /** base:allocation's flags. */
+    private static final int BASE_HOLE = 1;
+    private static final int BASE_ZERO = 2;
+
+    /** A block request that failed: its errno and the message a structured reply carries. */
+    private static final class Failed extends Exception {
+        final int errno;
+
+        Failed(int errno, String message) {
+            super(message, null, false, false);
+            this.errno = errno;
+        }
+    }
+
+    private final NbdExport export;
+    private final BlockNode node;
+    private final MetaContexts contexts;
+    private final ReplyWriter replies;
+    private final BufferPool pool;
+
+    RequestHandler(NbdExport export, MetaContexts contexts, ReplyWriter replies, BufferPool pool) {
+        this.export = export;
+        this.node = export.node();
+        this.contexts = contexts;
+        this.replies = replies;
+        this.pool = pool;
+    }
+
+    void handle(Request r) throws IOException {
+        try {
+            check(r);
+            switch (r.type()) {
+                case Nbd.CMD_READ -> read(r);
+                case Nbd.CMD_WRITE -> {
+                    write(r);
+                    replies.done(r.handle());
+                }
+                case Nbd.CMD_WRITE_ZEROES -> {
+                    writeZeroes(r);
+                    replies.done(r.handle());
+                }
+                case Nbd.CMD_TRIM -> {
+                    trim(r);
+                    replies.done(r.handle());
+                }
+                case Nbd.CMD_FLUSH -> {
+                    flush("flush failed");
+                    replies.done(r.handle());
+                }
+                case Nbd.CMD_CACHE -> {
+                    cache(r);
+                    replies.done(r.handle());
+                }
+                case Nbd.CMD_BLOCK_STATUS -> blockStatus(r);
+                default -> throw new Failed(Nbd.EINVAL,
+                        "invalid request type (" + r.type() + ") received");
+            }
+        } catch (Failed f) {
+            replies.error(r.handle(), f.errno, f.getMessage());
+        }
+    }
+
+    /** QEMU's checks, in its order: read-only export, range, flags valid for the command. */
+    private void check(Request r) throws Failed {
+        boolean writes = r.type() == Nbd.CMD_WRITE || r.type() == Nbd.CMD_TRIM || r.type() == Nbd.CMD_WRITE_ZEROES;
+        if (writes && !export.writable()) {
+            throw new Failed(Nbd.EPERM, "Export is read-only");
+        }
+        if (r.pastEnd(export.size())) {
+            throw new Failed(r.type() == Nbd.CMD_WRITE || r.type() == Nbd.CMD_WRITE_ZEROES ? Nbd.ENOSPC : Nbd.EINVAL,
+                    "operation past EOF; From: " + Long.toUnsignedString(r.offset()) + ", Len: " + r.length()
+                            + ", Size: " + export.size());
+        }
+        int valid = Nbd.CMD_FLAG_FUA;
+        if (r.type() == Nbd.CMD_READ && replies.structured()) {
+            valid |= Nbd.CMD_FLAG_DF;
+        } else if (r.type() == Nbd.CMD_WRITE_ZEROES) {
+            valid |= Nbd.CMD_FLAG_NO_HOLE | Nbd.CMD_FLAG_FAST_ZERO;
+        } else if (r.type() == Nbd.CMD_BLOCK_STATUS) {
+            valid |= Nbd.CMD_FLAG_REQ_ONE;
+        }
+        if ((r.flags() & ~valid) != 0) {
+            throw new Failed(Nbd.EINVAL, "unsupported flags for command " + Nbd.commandName(r.type())
+                    + " (got 0x" + Integer.toHexString(r.flags()) + ")");
+        }
+    }
+
+    private void read(Request r) throws IOException, Failed {
+        if (r.has(Nbd.CMD_FLAG_FUA)) {
+            // The protocol defines FUA for writes only; QEMU flushes before the read, and so does Fleece.
+            flush("flush failed");
+        }
+        if (replies.structured() && !r.has(Nbd.CMD_FLAG_DF) && r.length() > 0) {
+            sparseRead(r);
+            return;
+        }
+        ByteBuffer data = pool.take((int) r.length());
+        try {
+            readInto(r.offset(), data);
+            if (!replies.structured()) {
+                replies.simpleData(r.handle(), data.flip());
+            } else if (r.length() > 0) {
+                replies.data(r.handle(), true, r.offset(), data.flip());
+            } else {
+                replies.done(r.handle());
+            }
+        } finally {
+            pool.give(data);
+        }
+    }
+
+    /** Zero areas go out as holes, the rest as data, each chunk as the node reports it. */
+    private void sparseRead(Request r) throws IOException, Failed {
+        long end = r.offset() + r.length();
+        for (long at = r.offset(); at < end; ) {
+            BlockStatus status = status(at, end - at, "reading from file failed");
+            long n = Math.min(status.bytes(), end - at);
+            boolean last = at + n == end;
+            if (status.zero()) {
+                replies.hole(r.handle(), last, at, (int) n);
+            } else {
+                ByteBuffer data = pool.take((int) n);
+                try {
+                    readInto(at, data);
+                    replies.data(r.handle(), last, at, data.flip());
+                } finally {
+                    pool.give(data);
+                }
+            }
+            at += n;
+        }
+    }
+
+    private void readInto(long offset, ByteBuffer data) throws Failed {
+        try {
+            node.read(offset, data);
+        } catch (IOException e) {
+            throw new Failed(NbdErrno.of(e), "reading from file failed");
+        }
+    }
+
+    private void write(Request r) throws Failed {
+        try {
+            node.write(r.offset(), r.payload());
+        } catch (IOException e) {
+            throw new Failed(NbdErrno.of(e), "writing to file failed");
+        }
+        if (r.has(Nbd.CMD_FLAG_FUA) || export.writethrough()) {
+            flush("writing to file failed");
+        }
+    }
+
+    private void writeZeroes(Request r) throws Failed {
+        try {
+            node.writeZeroes(r.offset(), r.length(), !r.has(Nbd.CMD_FLAG_NO_HOLE));
+        } catch (IOException e) {
+            throw new Failed(NbdErrno.of(e), "writing to file failed");
+        }
+        if (r.has(Nbd.CMD_FLAG_FUA) || export.writethrough()) {
+            flush("writing to file failed");
+        }
+    }
+
+    private void trim(Request r) throws Failed {
+        try {
+            node.discard(r.offset(), r.length());
+        } catch (IOException e) {
+            throw new Failed(NbdErrno.of(e), "discard failed");
+        }
+        if (r.has(Nbd.CMD_FLAG_FUA)) {
+            flush("discard failed");
+        }
+    }
+
+    private void flush(String message) throws Failed {
+        try {
+            node.flush();
+        } catch (IOException e) {
+            throw new Failed(NbdErrno.of(e), message);
+        }
+    }
+
+    /** Reads the range so that later reads find it in the page cache; the data goes nowhere. */
+    private void cache(Request r) throws Failed {
+        ByteBuffer scratch = pool.take((int) Math.min(CACHE_CHUNK, Math.max(r.length(), 1)));
+        try {
+            for (long done = 0; done < r.length(); ) {
+                int n = (int) Math.min(scratch.capacity(), r.length() - done);
+                try {
+                    node.read(r.offset() + done, scratch.clear().limit(n));
+                } catch (IOException e) {
+                    throw new Failed(NbdErrno.of(e), "caching data failed");
+                }
+                done += n;
+            }
+        } finally {
+            pool.give(scratch);
+        }
+    }
+
+    /** One chunk per negotiated context, all in one reply, none reaching past the request. */
+    private void blockStatus(Request r) throws IOException, Failed {
+        if (r.length() == 0) {
+            throw new Failed(Nbd.EINVAL, "need non-zero length");
+        }
+        if (contexts.count() == 0) {
+            throw new Failed(Nbd.EINVAL, "CMD_BLOCK_STATUS not negotiated");
+        }
+        int limit = r.has(Nbd.CMD_FLAG_REQ_ONE) ? 1 : Extents.MAX_EXTENTS;
+        List<Extents> chunks = new ArrayList<>(2);
+        if (contexts.baseAllocation()) {
+            chunks.add(extents(r, new Extents(MetaContexts.BASE_ALLOCATION_ID, limit), false));
+        }
+        if (contexts.allocationDepth()) {
+            chunks.add(extents(r, new Extents(MetaContexts.ALLOCATION_DEPTH_ID, limit), true));
+        }
+        replies.blockStatus(r.handle(), chunks);
+    }
+
+    private Extents extents(Request r, Extents extents, boolean depth) throws Failed {
+        long end = r.offset() + r.length();
+        for (long at = r.offset(); at < end; ) {
+            BlockStatus status = status(at, end - at, "can't get block status");
+            long n = Math.min(status.bytes(), end - at);
+            int flags = depth ? (status.allocated() ? 1 : 0)
+                    : (status.data() ? 0 : BASE_HOLE) | (status.zero() ? BASE_ZERO : 0);
+            if (!extents.add(n, flags)) {
+                break;
+            }
+            at += n;
+        }
+        return extents;
+    }
+
+    private BlockStatus status(long offset, long bytes, String message) throws Failed {
+        try {
+            return node.blockStatus(offset, bytes);
+        } catch (IOException e) {
+            throw new Failed(NbdErrno.of(e), message);
+        }
+    }
+}

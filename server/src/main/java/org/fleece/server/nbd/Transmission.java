@@ -1,0 +1,100 @@
+package org.fleece.server.nbd;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.Semaphore;
+
+/**
+ * The transmission phase of one client: this thread reads requests one after
+ * the other, and each runs on a virtual thread of its own, so replies go out
+ * in the order requests complete. At most {@link #MAX_IN_FLIGHT} run at once
+ * (QEMU's limit too); further requests wait in the socket.
+ */
+final class Transmission {
+    private static final Logger LOG = LoggerFactory.getLogger(Transmission.class);
+    static final int MAX_IN_FLIGHT = 16;
+
+    private final NbdChannel channel;
+    private final ReplyWriter replies;
+    private final RequestHandler handler;
+    private final BufferPool pool;
+    private final Semaphore slots = new Semaphore(MAX_IN_FLIGHT);
+
+    Transmission(NbdChannel channel, Negotiation.Session session, BufferPool pool) {
+        this.channel = channel;
+        this.replies = new ReplyWriter(channel, session.structuredReplies());
+        this.handler = new RequestHandler(session.export(), session.contexts(), replies, pool);
+        this.pool = pool;
+    }
+
+    /** Serves requests until the client disconnects or breaks the protocol; returns once none is in flight. */
+    void run() throws IOException {
+        try {
+            serve();
+        } finally {
+            slots.acquireUninterruptibly(MAX_IN_FLIGHT);
+        }
+    }
+
+    private void serve() throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(Request.HEADER_SIZE);
+        while (true) {
+            channel.readFully(header.clear());
+            header.flip();
+            if (header.getInt() != Nbd.REQUEST_MAGIC) {
+                LOG.debug("dropping NBD client: invalid request magic");
+                return;
+            }
+            int flags = Short.toUnsignedInt(header.getShort());
+            int type = Short.toUnsignedInt(header.getShort());
+            long handle = header.getLong();
+            long offset = header.getLong();
+            long length = Integer.toUnsignedLong(header.getInt());
+            if (type == Nbd.CMD_DISC) {
+                return;
+            }
+            boolean carriesData = type == Nbd.CMD_READ || type == Nbd.CMD_WRITE || type == Nbd.CMD_CACHE;
+            if (carriesData && length > Nbd.MAX_BUFFER_SIZE) {
+                replies.error(handle, Nbd.EINVAL,
+                        "len (" + length + ") is larger than max len (" + Nbd.MAX_BUFFER_SIZE + ")");
+                if (type == Nbd.CMD_WRITE) {
+                    // The payload was not read, so the stream cannot be followed any further.
+                    return;
+                }
+                continue;
+            }
+            ByteBuffer payload = null;
+            if (type == Nbd.CMD_WRITE) {
+                payload = pool.take((int) length);
+                try {
+                    channel.readFully(payload);
+                } catch (IOException e) {
+                    pool.give(payload);
+                    throw e;
+                }
+                payload.flip();
+            }
+            slots.acquireUninterruptibly();
+            dispatch(new Request(flags, type, handle, offset, length, payload));
+        }
+    }
+
+    private void dispatch(Request request) {
+        Thread.ofVirtual().start(() -> {
+            try {
+                handler.handle(request);
+            } catch (IOException e) {
+                // The reply could not be sent: the client is gone or broken; wake the reader so it ends too.
+                channel.shutdown();
+            } finally {
+                if (request.payload() != null) {
+                    pool.give(request.payload());
+                }
+                slots.release();
+            }
+        });
+    }
+}
