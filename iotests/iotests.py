@@ -10,6 +10,7 @@ The code lives in the iot package, one job per module:
   iot.qmp       the QMP client
   iot.exchange  raw-input helpers for protocol tests (exchange, sync)
   iot.daemon    Daemon: start, connect, quit, kill
+  iot.nbdraw    a bare NBD client for protocol tests (import it directly)
 """
 
 from iot.env import (  # noqa: F401

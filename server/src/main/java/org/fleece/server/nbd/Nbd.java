@@ -20,7 +20,6 @@ final class Nbd {
     static final int OPT_EXPORT_NAME = 1;
     static final int OPT_ABORT = 2;
     static final int OPT_LIST = 3;
-    static final int OPT_PEEK_EXPORT = 4;
     static final int OPT_STARTTLS = 5;
     static final int OPT_INFO = 6;
     static final int OPT_GO = 7;
@@ -98,13 +97,12 @@ final class Nbd {
     /** Largest payload of a request or an option. */
     static final int MAX_BUFFER_SIZE = 32 * 1024 * 1024;
 
-    /** Option names as QEMU spells them in its error messages. */
+    /** Option names as QEMU spells them in its error messages (it has none for PEEK_EXPORT). */
     static String optionName(int option) {
         return switch (option) {
             case OPT_EXPORT_NAME -> "export name";
             case OPT_ABORT -> "abort";
             case OPT_LIST -> "list";
-            case OPT_PEEK_EXPORT -> "peek export";
             case OPT_STARTTLS -> "starttls";
             case OPT_INFO -> "info";
             case OPT_GO -> "go";

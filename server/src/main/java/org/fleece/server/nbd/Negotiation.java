@@ -122,12 +122,7 @@ final class Negotiation {
         switch (option) {
             case Nbd.OPT_LIST -> list();
             case Nbd.OPT_STARTTLS -> {
-                if (left > 0) {
-                    channel.skip(left);
-                    left = 0;
-                    reply(Nbd.REP_ERR_INVALID, unexpectedLength());
-                    throw new Drop("starttls with data");
-                }
+                rejectData();
                 throw new Refusal(Nbd.REP_ERR_POLICY, "TLS not configured");
             }
             case Nbd.OPT_INFO, Nbd.OPT_GO -> {
@@ -148,13 +143,9 @@ final class Negotiation {
         return null;
     }
 
-    private byte[] unexpectedLength() {
-        return ("option '" + Nbd.optionName(option) + "' has unexpected length").getBytes(StandardCharsets.UTF_8);
-    }
-
     private void rejectData() throws Refusal {
         if (left > 0) {
-            throw new Refusal(Nbd.REP_ERR_INVALID, new String(unexpectedLength(), StandardCharsets.UTF_8));
+            throw new Refusal(Nbd.REP_ERR_INVALID, "option '" + Nbd.optionName(option) + "' has unexpected length");
         }
     }
 
@@ -230,11 +221,12 @@ final class Negotiation {
 
     /** NBD_OPT_LIST_META_CONTEXT and NBD_OPT_SET_META_CONTEXT. */
     private void metaContexts() throws IOException, Refusal {
-        if (!structured) {
+        boolean list = option == Nbd.OPT_LIST_META_CONTEXT;
+        if (!list && !structured) {
+            // Listing is harmless; selecting needs structured replies to be of any use.
             throw new Refusal(Nbd.REP_ERR_INVALID, "request option '" + Nbd.optionName(option)
                     + "' when structured reply is not negotiated");
         }
-        boolean list = option == Nbd.OPT_LIST_META_CONTEXT;
         String name = readName();
         NbdExport export = exports.byName(name);
         if (export == null) {
