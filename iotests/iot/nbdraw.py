@@ -115,14 +115,19 @@ class Client:
         return error, handle, (self.recv(length) if error == 0 else b'')
 
     def chunk(self):
-        """(flags, type name, handle, payload) of one structured chunk."""
-        magic, flags, ctype, handle, length = struct.unpack('>IHHQI',
-                                                            self.recv(20))
+        """(flags, type name, handle, payload) of one structured chunk; a
+        simple reply (servers may send one for requests without data even
+        with structured replies) comes as (1, 'SIMPLE', handle, error)."""
+        magic = struct.unpack('>I', self.recv(4))[0]
+        if magic == SIMPLE_MAGIC:
+            error, handle = struct.unpack('>IQ', self.recv(12))
+            return 1, 'SIMPLE', handle, error
         assert magic == STRUCTURED_MAGIC, hex(magic)
+        flags, ctype, handle, length = struct.unpack('>HHQI', self.recv(16))
         return flags, CHUNK_NAMES.get(ctype, ctype), handle, self.recv(length)
 
     def chunks(self):
-        """The chunks of one structured reply, up to the one flagged DONE."""
+        """The chunks of one reply, up to the one flagged DONE."""
         result = []
         while True:
             c = self.chunk()

@@ -23,13 +23,14 @@ final class ReplyWriter {
         return structured;
     }
 
-    /** Success without data: a simple reply, or a NONE chunk that ends the reply. */
+    /** Success without data: a simple reply even with structured replies, as QEMU sends (the protocol allows it). */
     void done(long handle) throws IOException {
-        if (structured) {
-            channel.write(chunkHeader(handle, Nbd.REPLY_FLAG_DONE, Nbd.REPLY_TYPE_NONE, 0));
-        } else {
-            channel.write(simpleHeader(handle, 0));
-        }
+        channel.write(simpleHeader(handle, 0));
+    }
+
+    /** A structured read of nothing: one NONE chunk ends it. */
+    void none(long handle) throws IOException {
+        channel.write(chunkHeader(handle, Nbd.REPLY_FLAG_DONE, Nbd.REPLY_TYPE_NONE, 0));
     }
 
     /** A failed request: the errno alone in a simple reply, errno and message in an ERROR chunk. */

@@ -77,15 +77,18 @@ final class RequestHandler {
         }
     }
 
-    /** QEMU's checks, in its order: read-only export, range, flags valid for the command. */
+    /**
+     * QEMU's checks, in its order: read-only export, range, flags valid for the
+     * command. qemu-storage-daemon 7.2 answers every one of them with EINVAL on
+     * the wire (not EPERM or ENOSPC, as the protocol suggests), and so does Fleece.
+     */
     private void check(Request r) throws Failed {
         boolean writes = r.type() == Nbd.CMD_WRITE || r.type() == Nbd.CMD_TRIM || r.type() == Nbd.CMD_WRITE_ZEROES;
         if (writes && !export.writable()) {
-            throw new Failed(Nbd.EPERM, "Export is read-only");
+            throw new Failed(Nbd.EINVAL, "Export is read-only");
         }
         if (r.pastEnd(export.size())) {
-            throw new Failed(r.type() == Nbd.CMD_WRITE || r.type() == Nbd.CMD_WRITE_ZEROES ? Nbd.ENOSPC : Nbd.EINVAL,
-                    "operation past EOF; From: " + Long.toUnsignedString(r.offset()) + ", Len: " + r.length()
+            throw new Failed(Nbd.EINVAL, "operation past EOF; From: " + Long.toUnsignedString(r.offset()) + ", Len: " + r.length()
                             + ", Size: " + export.size());
         }
         int valid = Nbd.CMD_FLAG_FUA;
@@ -119,7 +122,7 @@ final class RequestHandler {
             } else if (r.length() > 0) {
                 replies.data(r.handle(), true, r.offset(), data.flip());
             } else {
-                replies.done(r.handle());
+                replies.none(r.handle());
             }
         } finally {
             pool.give(data);

@@ -44,22 +44,25 @@ final class Transmission {
         while (true) {
             channel.readFully(header.clear());
             header.flip();
-            if (header.getInt() != Nbd.REQUEST_MAGIC) {
-                LOG.debug("dropping NBD client: invalid request magic");
-                return;
-            }
+            int magic = header.getInt();
             int flags = Short.toUnsignedInt(header.getShort());
             int type = Short.toUnsignedInt(header.getShort());
             long handle = header.getLong();
             long offset = header.getLong();
             long length = Integer.toUnsignedLong(header.getInt());
+            if (magic != Nbd.REQUEST_MAGIC) {
+                // Nothing after this can be trusted to be a request: answer it, as QEMU does, and drop the client.
+                replies.error(handle, Nbd.EINVAL, "invalid magic (got 0x" + Integer.toHexString(magic) + ")");
+                LOG.debug("dropping NBD client: invalid request magic");
+                return;
+            }
             if (type == Nbd.CMD_DISC) {
                 return;
             }
             boolean carriesData = type == Nbd.CMD_READ || type == Nbd.CMD_WRITE || type == Nbd.CMD_CACHE;
             if (carriesData && length > Nbd.MAX_BUFFER_SIZE) {
                 replies.error(handle, Nbd.EINVAL,
-                        "len (" + length + ") is larger than max len (" + Nbd.MAX_BUFFER_SIZE + ")");
+                        "len (" + length + " ) is larger than max len (" + Nbd.MAX_BUFFER_SIZE + ")");
                 if (type == Nbd.CMD_WRITE) {
                     // The payload was not read, so the stream cannot be followed any further.
                     return;
