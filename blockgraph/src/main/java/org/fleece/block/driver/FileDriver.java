@@ -10,6 +10,7 @@ import org.fleece.block.Errno;
 import org.fleece.block.ChildOpener;
 import org.fleece.block.NodeOptions;
 import org.fleece.block.PosixFiles;
+import org.fleece.block.RequestFlags;
 import org.fleece.qapi.QmpError;
 
 import java.io.IOException;
@@ -31,6 +32,8 @@ final class FileDriver implements BlockDriver {
     private final FileChannel channel;
     private final int fd;
     private final boolean unmap;
+    /** Absent with locking=off. */
+    private final ImageLocks locks;
     /**
      * The file's length, kept rather than asked of the kernel on every request,
      * as QEMU keeps a node's length: it changes only through {@link #truncate}.
@@ -45,6 +48,7 @@ final class FileDriver implements BlockDriver {
         this.channel = channel;
         this.fd = PosixFiles.open(path, writable);
         this.unmap = base.discard().equals("unmap");
+        this.locks = base.given().path("locking").asText("auto").equals("off") ? null : new ImageLocks(fd);
         this.size = channel.size();
     }
 
@@ -114,22 +118,22 @@ final class FileDriver implements BlockDriver {
 
     /** Zeroes by fallocate (punching a hole when unmapping is allowed), falling back to writing zeroes. */
     @Override
-    public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+    public void writeZeroes(long offset, long length, int flags) throws IOException {
         long end = Math.min(offset + length, size);
         try {
             if (end > offset) {
-                PosixFiles.fallocate(fd, mayUnmap && unmap
+                PosixFiles.fallocate(fd, RequestFlags.has(flags, RequestFlags.MAY_UNMAP) && unmap
                         ? PosixFiles.FALLOC_FL_PUNCH_HOLE | PosixFiles.FALLOC_FL_KEEP_SIZE
                         : PosixFiles.FALLOC_FL_ZERO_RANGE | PosixFiles.FALLOC_FL_KEEP_SIZE, offset, end - offset);
             }
             if (offset + length > end) {
-                BlockDriver.super.writeZeroes(end, offset + length - end, mayUnmap);
+                BlockDriver.super.writeZeroes(end, offset + length - end, flags);
             }
         } catch (BlockIOException e) {
-            if (e.errno() != Errno.ENOTSUP) {
+            if (e.errno() != Errno.ENOTSUP || RequestFlags.has(flags, RequestFlags.NO_FALLBACK)) {
                 throw e;
             }
-            BlockDriver.super.writeZeroes(offset, length, mayUnmap);
+            BlockDriver.super.writeZeroes(offset, length, flags);
         }
     }
 
@@ -197,6 +201,27 @@ final class FileDriver implements BlockDriver {
     public ObjectNode statistics() {
         return JsonNodeFactory.instance.objectNode().put("driver", "file").put("discard-nb-ok", discardsOk.get())
                 .put("discard-nb-failed", discardsFailed.get()).put("discard-bytes-ok", discardedBytes.get());
+    }
+
+    @Override
+    public void preparePermissions(int perm, int shared) {
+        if (locks != null) {
+            locks.prepare(perm, shared);
+        }
+    }
+
+    @Override
+    public void commitPermissions(int perm, int shared) {
+        if (locks != null) {
+            locks.commit(perm, shared);
+        }
+    }
+
+    @Override
+    public void abortPermissions() {
+        if (locks != null) {
+            locks.abort();
+        }
     }
 
     @Override
