@@ -16,10 +16,15 @@ import org.fleece.qapi.QmpError;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import com.sun.nio.file.ExtendedOpenOption;
+
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,6 +37,8 @@ final class FileDriver implements BlockDriver {
     private final FileChannel channel;
     private final int fd;
     private final boolean unmap;
+    /** Absent unless cache.direct=on. */
+    private final DirectIo direct;
     /** Absent with locking=off. */
     private final ImageLocks locks;
     /**
@@ -50,6 +57,8 @@ final class FileDriver implements BlockDriver {
         this.unmap = base.discard().equals("unmap");
         this.locks = base.given().path("locking").asText("auto").equals("off") ? null : new ImageLocks(fd);
         this.size = channel.size();
+        this.direct = base.cacheDirect()
+                ? new DirectIo(channel, (int) Files.getFileStore(path).getBlockSize(), () -> size) : null;
     }
 
     static BlockDriver open(JsonNode options, NodeOptions base, ChildOpener children) {
@@ -62,13 +71,11 @@ final class FileDriver implements BlockDriver {
             throw QmpError.generic("Could not open '" + filename + "': Is a directory");
         }
         try {
-            return new FileDriver(path, base.readOnly()
-                    ? FileChannel.open(path, StandardOpenOption.READ)
-                    : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE), !base.readOnly(), base);
+            return new FileDriver(path, channel(path, !base.readOnly(), base.cacheDirect()), !base.readOnly(), base);
         } catch (AccessDeniedException e) {
             if (!base.readOnly() && base.autoReadOnly()) {
                 try {
-                    return new FileDriver(path, FileChannel.open(path, StandardOpenOption.READ), false, base);
+                    return new FileDriver(path, channel(path, false, base.cacheDirect()), false, base);
                 } catch (IOException retry) {
                     throw couldNotOpen(filename, retry);
                 }
@@ -77,6 +84,18 @@ final class FileDriver implements BlockDriver {
         } catch (IOException e) {
             throw couldNotOpen(filename, e);
         }
+    }
+
+    private static FileChannel channel(Path path, boolean writable, boolean direct) throws IOException {
+        Set<OpenOption> options = new HashSet<>();
+        options.add(StandardOpenOption.READ);
+        if (writable) {
+            options.add(StandardOpenOption.WRITE);
+        }
+        if (direct) {
+            options.add(ExtendedOpenOption.DIRECT);
+        }
+        return FileChannel.open(path, options);
     }
 
     private static QmpError couldNotOpen(String filename, IOException e) {
@@ -95,6 +114,10 @@ final class FileDriver implements BlockDriver {
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
+        if (direct != null) {
+            direct.read(offset, dst);
+            return;
+        }
         long position = offset;
         while (dst.hasRemaining()) {
             int n = channel.read(dst, position);
@@ -110,6 +133,10 @@ final class FileDriver implements BlockDriver {
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
+        if (direct != null) {
+            direct.write(offset, src);
+            return;
+        }
         long position = offset;
         while (src.hasRemaining()) {
             position += channel.write(src, position);
