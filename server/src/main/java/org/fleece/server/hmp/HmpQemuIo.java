@@ -1,7 +1,9 @@
 package org.fleece.server.hmp;
 
+import org.fleece.block.BlockBackend;
 import org.fleece.block.BlockGraph;
 import org.fleece.block.BlockNode;
+import org.fleece.block.Permission;
 
 import java.util.function.LongSupplier;
 
@@ -37,6 +39,13 @@ final class HmpQemuIo {
             console.error("Error: Cannot find device='' nor node-name='" + device + "'");
             return;
         }
-        new QemuIo(node, console, clock).run(command);
+        // Like HMP in QEMU: a BlockBackend that asks for nothing until a command
+        // needs to write, gone when the command is done.
+        BlockBackend backend = graph.attachBackend(node, "", Permission.NONE, Permission.ALL);
+        try {
+            new QemuIo(backend, console, clock).run(command);
+        } finally {
+            backend.detach();
+        }
     }
 }

@@ -1,7 +1,10 @@
 package org.fleece.server.hmp;
 
 import org.fleece.block.BlockIOException;
+import org.fleece.block.BlockBackend;
 import org.fleece.block.BlockNode;
+import org.fleece.block.Permission;
+import org.fleece.qapi.QmpError;
 import org.fleece.block.Errno;
 
 import java.io.IOException;
@@ -38,13 +41,15 @@ final class QemuIo {
             new Entry("read", "r", 2, -1, false, ReadCommand::run),
             new Entry("write", "w", 2, -1, true, WriteCommand::run));
 
+    private final BlockBackend backend;
     private final BlockNode node;
     private final Console console;
     private final LongSupplier clock;
 
     /** clock: nanoseconds of CLOCK_MONOTONIC (System::nanoTime on Linux); tests pass their own. */
-    QemuIo(BlockNode node, Console console, LongSupplier clock) {
-        this.node = node;
+    QemuIo(BlockBackend backend, Console console, LongSupplier clock) {
+        this.backend = backend;
+        this.node = backend.node();
         this.console = console;
         this.clock = clock;
     }
@@ -89,9 +94,13 @@ final class QemuIo {
         // The temporary BlockBackend HMP puts on the node asks for the write
         // permission first; QEMU reports the refusal with error_report, which
         // lands in the HMP reply, and does not run the command.
-        if (entry.writes && node.readOnly()) {
-            console.error("Block node is read-only");
-            return;
+        if (entry.writes) {
+            try {
+                backend.setPermissions(backend.perm() | Permission.WRITE.bit(), backend.shared());
+            } catch (QmpError e) {
+                console.error(e.getMessage());
+                return;
+            }
         }
         entry.command.run(this, argv);
     }
