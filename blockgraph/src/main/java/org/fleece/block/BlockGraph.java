@@ -143,13 +143,19 @@ public final class BlockGraph {
         if (size < 0) {
             throw QmpError.generic("Parameter 'size' expects a >0 size");
         }
-        drained(node, () -> {
-            try {
-                node.driver().truncate(size);
-            } catch (IOException e) {
-                throw QmpError.generic("Could not resize: " + Errno.describe(e));
-            }
-        });
+        // Like QEMU, resize as a user that needs the permission, so whoever refuses to share it (an export) wins.
+        BlockBackend resizer = attachBackend(node, "", Permission.RESIZE.bit(), Permission.ALL);
+        try {
+            drained(node, () -> {
+                try {
+                    node.driver().truncate(size);
+                } catch (IOException e) {
+                    throw QmpError.generic("Could not resize: " + Errno.describe(e));
+                }
+            });
+        } finally {
+            resizer.detach();
+        }
     }
 
     /** Runs a change with the node and everything below it drained. */

@@ -1,8 +1,10 @@
 package org.fleece.server.nbd;
 
+import org.fleece.block.BlockBackend;
 import org.fleece.block.BlockGraph;
 import org.fleece.block.BlockNode;
 import org.fleece.block.ControlThread;
+import org.fleece.block.Permission;
 import org.fleece.qapi.QmpError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,6 +107,18 @@ public final class BlockExports {
         if (node.readOnly() && o.writable()) {
             throw QmpError.generic("Cannot export read-only node as writable");
         }
+        // The export is a user of its node: it reads, writes if writable, and lets others do anything.
+        int perm = Permission.CONSISTENT_READ.bit() | (o.writable() ? Permission.WRITE.bit() : 0);
+        BlockBackend backend = graph.attachBackend(node, "", perm, Permission.ALL);
+        try {
+            table.add(create(o, backend));
+        } catch (RuntimeException e) {
+            backend.detach();
+            throw e;
+        }
+    }
+
+    private NbdExport create(Options o, BlockBackend backend) {
         if (server == null) {
             throw QmpError.generic("NBD server not running");
         }
@@ -119,14 +133,16 @@ public final class BlockExports {
         if (table.byName(name) != null) {
             throw QmpError.generic("NBD server already has export named '" + name + "'");
         }
+        // Clients were told the size at the handshake, so the node must not change it while exported.
+        backend.setPermissions(backend.perm(), Permission.ALL & ~Permission.RESIZE.bit());
         long size;
         try {
-            size = node.length();
+            size = backend.length();
         } catch (IOException e) {
             throw QmpError.generic("Failed to determine the NBD export's length");
         }
-        table.add(new NbdExport(o.id(), name, o.description(), node, o.writable(), o.writethrough(),
-                o.allocationDepth(), size));
+        return new NbdExport(o.id(), name, o.description(), backend, o.writable(), o.writethrough(),
+                o.allocationDepth(), size);
     }
 
     /** nbd-server-add: the deprecated form, whose export id is its name and which exports read-only nodes read-only. */
@@ -170,6 +186,7 @@ public final class BlockExports {
             return;
         }
         table.remove(export);
+        export.backend().detach();
         deleted.accept(export.id());
     }
 }

@@ -54,7 +54,7 @@ public final class NbdCommands {
         JsonNodeFactory json = JsonNodeFactory.instance;
         ArrayNode list = json.arrayNode();
         for (NbdExport e : exports.table().newestFirst()) {
-            list.addObject().put("id", e.id()).put("type", "nbd").put("node-name", e.node().name())
+            list.addObject().put("id", e.id()).put("type", "nbd").put("node-name", e.backend().node().name())
                     .put("shutting-down", e.shuttingDown());
         }
         return list;

@@ -1,6 +1,6 @@
 package org.fleece.server.nbd;
 
-import org.fleece.block.BlockNode;
+import org.fleece.block.BlockBackend;
 
 import java.util.List;
 import java.util.Set;
@@ -17,7 +17,7 @@ public final class NbdExport {
     private final String id;
     private final String name;
     private final String description;
-    private final BlockNode node;
+    private final BlockBackend backend;
     private final boolean writable;
     private final boolean writethrough;
     private final boolean allocationDepth;
@@ -27,12 +27,12 @@ public final class NbdExport {
     private final CompletableFuture<Void> gone = new CompletableFuture<>();
     private boolean shuttingDown;
 
-    NbdExport(String id, String name, String description, BlockNode node, boolean writable, boolean writethrough,
+    NbdExport(String id, String name, String description, BlockBackend backend, boolean writable, boolean writethrough,
               boolean allocationDepth, long size) {
         this.id = id;
         this.name = name;
         this.description = description;
-        this.node = node;
+        this.backend = backend;
         this.writable = writable;
         this.writethrough = writethrough;
         this.allocationDepth = allocationDepth;
@@ -52,8 +52,9 @@ public final class NbdExport {
         return description;
     }
 
-    public BlockNode node() {
-        return node;
+    /** The export's hold on its node, and the door its clients' I/O goes through. */
+    public BlockBackend backend() {
+        return backend;
     }
 
     boolean writable() {

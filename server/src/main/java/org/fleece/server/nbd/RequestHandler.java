@@ -1,7 +1,8 @@
 package org.fleece.server.nbd;
 
-import org.fleece.block.BlockNode;
+import org.fleece.block.BlockBackend;
 import org.fleece.block.BlockStatus;
+import org.fleece.block.RequestFlags;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -30,14 +31,14 @@ final class RequestHandler {
     }
 
     private final NbdExport export;
-    private final BlockNode node;
+    private final BlockBackend backend;
     private final MetaContexts contexts;
     private final ReplyWriter replies;
     private final BufferPool pool;
 
     RequestHandler(NbdExport export, MetaContexts contexts, ReplyWriter replies, BufferPool pool) {
         this.export = export;
-        this.node = export.node();
+        this.backend = export.backend();
         this.contexts = contexts;
         this.replies = replies;
         this.pool = pool;
@@ -153,7 +154,7 @@ final class RequestHandler {
 
     private void readInto(long offset, ByteBuffer data) throws Failed {
         try {
-            node.read(offset, data);
+            backend.read(offset, data);
         } catch (IOException e) {
             throw new Failed(NbdErrno.of(e), "reading from file failed");
         }
@@ -161,29 +162,35 @@ final class RequestHandler {
 
     private void write(Request r) throws Failed {
         try {
-            node.write(r.offset(), r.payload());
+            backend.write(r.offset(), r.payload(), fua(r));
         } catch (IOException e) {
             throw new Failed(NbdErrno.of(e), "writing to file failed");
-        }
-        if (r.has(Nbd.CMD_FLAG_FUA) || export.writethrough()) {
-            flush("writing to file failed");
         }
     }
 
     private void writeZeroes(Request r) throws Failed {
+        int flags = fua(r);
+        if (!r.has(Nbd.CMD_FLAG_NO_HOLE)) {
+            flags |= RequestFlags.MAY_UNMAP;
+        }
+        if (r.has(Nbd.CMD_FLAG_FAST_ZERO)) {
+            flags |= RequestFlags.NO_FALLBACK;
+        }
         try {
-            node.writeZeroes(r.offset(), r.length(), !r.has(Nbd.CMD_FLAG_NO_HOLE));
+            backend.writeZeroes(r.offset(), r.length(), flags);
         } catch (IOException e) {
             throw new Failed(NbdErrno.of(e), "writing to file failed");
         }
-        if (r.has(Nbd.CMD_FLAG_FUA) || export.writethrough()) {
-            flush("writing to file failed");
-        }
+    }
+
+    /** A writethrough export writes every request through, as if the client had asked for FUA. */
+    private int fua(Request r) {
+        return r.has(Nbd.CMD_FLAG_FUA) || export.writethrough() ? RequestFlags.FUA : 0;
     }
 
     private void trim(Request r) throws Failed {
         try {
-            node.discard(r.offset(), r.length());
+            backend.discard(r.offset(), r.length());
         } catch (IOException e) {
             throw new Failed(NbdErrno.of(e), "discard failed");
         }
@@ -194,7 +201,7 @@ final class RequestHandler {
 
     private void flush(String message) throws Failed {
         try {
-            node.flush();
+            backend.flush();
         } catch (IOException e) {
             throw new Failed(NbdErrno.of(e), message);
         }
@@ -207,7 +214,7 @@ final class RequestHandler {
             for (long done = 0; done < r.length(); ) {
                 int n = (int) Math.min(scratch.capacity(), r.length() - done);
                 try {
-                    node.read(r.offset() + done, scratch.clear().limit(n));
+                    backend.read(r.offset() + done, scratch.clear().limit(n));
                 } catch (IOException e) {
                     throw new Failed(NbdErrno.of(e), "caching data failed");
                 }
@@ -254,7 +261,7 @@ final class RequestHandler {
 
     private BlockStatus status(long offset, long bytes, String message) throws Failed {
         try {
-            return node.blockStatus(offset, bytes);
+            return backend.blockStatus(offset, bytes);
         } catch (IOException e) {
             throw new Failed(NbdErrno.of(e), message);
         }
