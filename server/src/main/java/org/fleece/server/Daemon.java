@@ -102,12 +102,18 @@ public final class Daemon {
             case "--chardev" -> addChardev(ChardevOptions.parse(option.value()));
             case "--monitor" -> addMonitor(option.value());
             case "--trace" -> LOG.info("tracing is not implemented; ignoring -T {}", option.value());
-            case "--blockdev" -> onControlThread(() -> graph.add(parse(option.value(),
-                    schema.command("blockdev-add").arguments(), "driver")));
-            case "--nbd-server" -> onControlThread(() -> NbdCommands.startServer(exports,
-                    parse(option.value(), schema.type("NbdServerOptions"), null)));
-            case "--export" -> onControlThread(() -> NbdCommands.add(exports,
-                    parse(option.value(), schema.command("block-export-add").arguments(), "type")));
+            case "--blockdev" -> {
+                JsonNode options = parse(option.value(), schema.command("blockdev-add").arguments(), "driver");
+                onControlThread(() -> graph.add(options));
+            }
+            case "--nbd-server" -> {
+                JsonNode options = parse(option.value(), schema.type("NbdServerOptions"), null);
+                onControlThread(() -> NbdCommands.startServer(exports, options));
+            }
+            case "--export" -> {
+                JsonNode options = parse(option.value(), schema.command("block-export-add").arguments(), "type");
+                onControlThread(() -> NbdCommands.add(exports, options));
+            }
             case "--object" -> throw new CliError("objects are not supported by Fleece yet");
             default -> throw new IllegalStateException("unhandled option " + option.name());
         }

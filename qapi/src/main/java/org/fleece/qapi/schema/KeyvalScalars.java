@@ -55,9 +55,16 @@ final class KeyvalScalars {
         }
     }
 
-    /** C's strtoll/strtoull with base 0: decimal, 0x hex, leading-0 octal; the whole string must be used. */
+    /**
+     * C's strtoll/strtoull with base 0: decimal, 0x hex, leading-0 octal; the whole string must be used.
+     * Like strtoull, an unsigned parse takes a minus sign and wraps ("-1" is 2^64-1), so a narrower
+     * unsigned type then fails its range check, with the C type in the message, as in QEMU.
+     */
     private static JsonNode integer(String text, String path, boolean signed) {
         BigInteger value = parseC(text);
+        if (!signed && value != null && value.signum() < 0 && value.negate().compareTo(UINT64_LIMIT) < 0) {
+            value = value.add(UINT64_LIMIT);
+        }
         boolean fits = value != null && (signed
                 ? value.bitLength() < 64
                 : value.signum() >= 0 && value.compareTo(UINT64_LIMIT) < 0);
