@@ -56,7 +56,7 @@ public final class Daemon {
     private final Dispatcher dispatcher = new Dispatcher(schema, commands);
     private final Map<String, Chardev> chardevs = new LinkedHashMap<>();
     private final JsonNode version = ControlCommands.version(Version.FLEECE);
-    private final BlockExports exports = new BlockExports(graph, control,
+    private final BlockExports exports = new BlockExports(graph, control::execute,
             id -> events.emit("BLOCK_EXPORT_DELETED", JsonNodeFactory.instance.objectNode().put("id", id)));
     private PidFile pidFile;
 

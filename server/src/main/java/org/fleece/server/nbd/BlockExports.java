@@ -3,7 +3,6 @@ package org.fleece.server.nbd;
 import org.fleece.block.BlockBackend;
 import org.fleece.block.BlockGraph;
 import org.fleece.block.BlockNode;
-import org.fleece.block.ControlThread;
 import org.fleece.block.Permission;
 import org.fleece.qapi.QmpError;
 import org.slf4j.Logger;
@@ -14,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -38,13 +38,14 @@ public final class BlockExports {
     }
 
     private final BlockGraph graph;
-    private final ControlThread control;
+    /** Runs tasks on the control thread: an export's last client leaves on a thread of its own. */
+    private final Executor control;
     private final Consumer<String> deleted;
     private final ExportTable table = new ExportTable();
     private NbdServer server;
 
     /** @param deleted told the id of each export that is gone, to emit BLOCK_EXPORT_DELETED */
-    public BlockExports(BlockGraph graph, ControlThread control, Consumer<String> deleted) {
+    public BlockExports(BlockGraph graph, Executor control, Consumer<String> deleted) {
         this.graph = graph;
         this.control = control;
         this.deleted = deleted;

@@ -70,6 +70,8 @@ class DispatcherTest {
                 .registerIn(real);
         new org.fleece.server.block.BlockCommands(new org.fleece.block.BlockGraph()).registerIn(real);
         new org.fleece.server.hmp.HmpCommands(new org.fleece.block.BlockGraph()).registerIn(real);
+        new org.fleece.server.nbd.NbdCommands(new org.fleece.server.nbd.BlockExports(
+                new org.fleece.block.BlockGraph(), Runnable::run, id -> { })).registerIn(real);
         real.checkAgainst(SCHEMA);
     }
 }
