@@ -66,6 +66,8 @@ class PermissionTest {
         BlockNode window = add("{'driver': 'raw', 'node-name': 'w0', 'file': 'f0', 'offset': 512}");
         Child file = window.childEdges().getFirst();
         assertThat(file.shared()).isEqualTo(ALL & ~RESIZE.bit());
+        BlockNode whole = add("{'driver': 'raw', 'node-name': 'r0', 'file': 'f0', 'offset': 0}");
+        assertThat(whole.childEdges().getFirst().shared()).as("offset 0 is no window").isEqualTo(ALL);
 
         graph.attachBackend(window, "", READ | WRITE_BIT, ALL);
         assertThat(file.perm()).as("write, but no resize: raw takes what its users take")

@@ -148,7 +148,7 @@ public final class Daemon {
             }
             return options;
         } catch (QmpError e) {
-            throw new CliError(e.desc());
+            throw cliError(e);
         }
     }
 
@@ -160,8 +160,13 @@ public final class Daemon {
                 return null;
             }).join();
         } catch (CompletionException e) {
-            throw e.getCause() instanceof QmpError error ? new CliError(error.desc()) : e;
+            throw e.getCause() instanceof QmpError error ? cliError(error) : e;
         }
+    }
+
+    /** On the command line, as on any console, QEMU prints an error's hint on the lines after it. */
+    private static CliError cliError(QmpError e) {
+        return new CliError(e.hint() == null ? e.desc() : e.desc() + "\n" + e.hint().stripTrailing());
     }
 
     private void addMonitor(String text) {

@@ -65,7 +65,7 @@ final class DirectIo {
         readFully(start, bounce);
         bounce.position((int) (offset - start));
         bounce.put(src);
-        writeFully(start, bounce.clear());
+        writeFully(start, bounce.rewind());
         // The last block is written whole; the file must not keep what lies past the request.
         if (alignUp(end) > sizeBefore) {
             channel.truncate(Math.max(sizeBefore, end));

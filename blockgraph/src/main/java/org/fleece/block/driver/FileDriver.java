@@ -55,7 +55,7 @@ final class FileDriver implements BlockDriver {
         this.channel = channel;
         this.fd = PosixFiles.open(path, writable);
         this.unmap = base.discard().equals("unmap");
-        this.locks = base.given().path("locking").asText("auto").equals("off") ? null : new ImageLocks(fd);
+        this.locks = base.given().path("locking").asText("auto").equals("off") ? null : new ImageLocks(fd, path.toString());
         this.size = channel.size();
         this.direct = base.cacheDirect()
                 ? new DirectIo(channel, (int) Files.getFileStore(path).getBlockSize(), () -> size) : null;

@@ -20,6 +20,7 @@ final class ImageLocks {
     private static final int SHARED_BASE = 200;
 
     private final int fd;
+    private final String filename;
     /** The permissions committed last: what the node holds and refuses to share. */
     private int perm;
     private int unshared;
@@ -27,8 +28,9 @@ final class ImageLocks {
     private int lockedPerm;
     private int lockedUnshared;
 
-    ImageLocks(int fd) {
+    ImageLocks(int fd, String filename) {
         this.fd = fd;
+        this.filename = filename;
     }
 
     /** Locks what the new permissions need besides the old, then checks other holders; on failure back to the old. */
@@ -39,7 +41,11 @@ final class ImageLocks {
         }
         try {
             apply(perm | newPerm, unshared | newUnshared, false);
-            check(newPerm, newUnshared);
+            try {
+                check(newPerm, newUnshared);
+            } catch (QmpError e) {
+                throw e.withHint("Is another process using the image [" + filename + "]?\n");
+            }
         } catch (RuntimeException e) {
             applyQuietly(perm, unshared);
             throw e;

@@ -77,14 +77,19 @@ final class RawDriver implements BlockDriver {
         return size;
     }
 
+    /** QEMU treats offset 0 as no offset at all, but any size as a window. */
+    private boolean window() {
+        return offset != 0 || strong.has("size");
+    }
+
     /**
-     * A window (offset or size given) holds data whose size must not change
+     * A window (a size, or an offset other than 0) holds data whose size must not change
      * under it; the whole file is passed through as a filter would. Either way
      * raw asks for write and resize only when its own users do.
      */
     @Override
     public Perms childPermissions(String role, boolean writable, int perm, int shared) {
-        Perms wanted = strong.isEmpty() ? Perms.filter(perm, shared)
+        Perms wanted = !window() ? Perms.filter(perm, shared)
                 : Perms.storage(perm, shared, writable, false, true);
         int passedOnly = Permission.WRITE.bit() | Permission.RESIZE.bit();
         return new Perms((wanted.perm() & ~passedOnly) | (perm & passedOnly), wanted.shared());

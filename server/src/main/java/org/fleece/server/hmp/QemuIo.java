@@ -99,6 +99,9 @@ final class QemuIo {
                 backend.setPermissions(backend.perm() | Permission.WRITE.bit(), backend.shared());
             } catch (QmpError e) {
                 console.error(e.getMessage());
+                if (e.hint() != null) {
+                    console.monitor(e.hint());
+                }
                 return;
             }
         }
