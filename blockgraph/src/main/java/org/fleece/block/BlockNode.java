@@ -39,6 +39,9 @@ public final class BlockNode {
     private boolean closed;
     /** The end of the highest write, write-zeroes or discard so far (query-blockstats' wr_highest_offset). */
     private final AtomicLong writeHighestOffset = new AtomicLong();
+    /** Counts writes (failed ones too, as QEMU does); a flush records the count it saw, so the next one knows whether data was written since. */
+    private final AtomicLong writeGeneration = new AtomicLong();
+    private volatile long flushedGeneration;
 
     BlockNode(String name, BlockDriver driver, NodeOptions options, boolean ownedByMonitor) {
         this.name = name;
@@ -92,13 +95,17 @@ public final class BlockNode {
         }
     }
 
+    /** Writes fire pwritev (pwritev_zero) and pwritev_done on the node written, as QEMU's request path does. */
     public void write(long offset, ByteBuffer src) throws IOException {
         check(offset, src.remaining(), true);
         long end = offset + src.remaining();
         enter();
         try {
+            driver.debugEvent(BlkdebugEvent.PWRITEV);
             driver.write(offset, src);
         } finally {
+            driver.debugEvent(BlkdebugEvent.PWRITEV_DONE);
+            writeGeneration.incrementAndGet();
             leave();
         }
         writeHighestOffset.accumulateAndGet(end, Math::max);
@@ -108,8 +115,11 @@ public final class BlockNode {
         check(offset, bytes, true);
         enter();
         try {
+            driver.debugEvent(BlkdebugEvent.PWRITEV_ZERO);
             driver.writeZeroes(offset, bytes, mayUnmap);
         } finally {
+            driver.debugEvent(BlkdebugEvent.PWRITEV_DONE);
+            writeGeneration.incrementAndGet();
             leave();
         }
         writeHighestOffset.accumulateAndGet(offset + bytes, Math::max);
@@ -121,6 +131,7 @@ public final class BlockNode {
         try {
             driver.discard(offset, bytes);
         } finally {
+            writeGeneration.incrementAndGet();
             leave();
         }
         writeHighestOffset.accumulateAndGet(offset + bytes, Math::max);
@@ -199,11 +210,38 @@ public final class BlockNode {
         return driver.blockStatus(offset, bytes);
     }
 
-    /** cache.no-flush makes flushes succeed without reaching the disk, as in QEMU. */
+    /**
+     * cache.no-flush makes flushes succeed without reaching the disk, as in
+     * QEMU. The primary child hears flush_to_os on every flush, and
+     * flush_to_disk when there was a write since the last flush: the events
+     * QEMU fires, which blkdebug state machines count on.
+     */
     public void flush() throws IOException {
+        if (readOnly()) {
+            return;
+        }
+        long generation = writeGeneration.get();
+        BlockNode primary = primaryChild();
+        if (primary != null) {
+            primary.debugEvent(BlkdebugEvent.FLUSH_TO_OS);
+        }
         if (!options.cacheNoFlush()) {
+            if (primary != null && flushedGeneration != generation) {
+                primary.debugEvent(BlkdebugEvent.FLUSH_TO_DISK);
+            }
             driver.flush();
         }
+        flushedGeneration = generation;
+    }
+
+    /** A blkdebug event reached this node (QEMU's bdrv_debug_event). */
+    public void debugEvent(BlkdebugEvent event) {
+        driver.debugEvent(event);
+    }
+
+    /** The child QEMU keeps as this node's file; null if there is none. */
+    public BlockNode primaryChild() {
+        return children.get(driver.primaryChildRole());
     }
 
     public long writeHighestOffset() {

@@ -12,9 +12,9 @@ import java.util.function.LongSupplier;
  * human-monitor-command: the human monitor as the QEMU system emulator offers
  * it over QMP, reduced to what QEMU's iotests use it for (qemu-io on a node).
  *
- * <p>The command runs on the control thread and does its qemu-io I/O there,
- * synchronously, as QEMU's HMP qemu-io does; a slow request holds up the
- * monitors for its duration.
+ * <p>The command runs on the control thread, which waits for its qemu-io
+ * request as QEMU's HMP qemu-io does (a slow request holds up the monitors
+ * for its duration), unless a blkdebug breakpoint holds the request.
  */
 public final class HmpCommands {
     private final HumanMonitor monitor;

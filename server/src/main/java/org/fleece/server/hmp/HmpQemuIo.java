@@ -17,6 +17,7 @@ final class HmpQemuIo {
 
     private final BlockGraph graph;
     private final LongSupplier clock;
+    private final RequestsInFlight inFlight = new RequestsInFlight();
 
     HmpQemuIo(BlockGraph graph, LongSupplier clock) {
         this.graph = graph;
@@ -37,6 +38,6 @@ final class HmpQemuIo {
             console.error("Error: Cannot find device='' nor node-name='" + device + "'");
             return;
         }
-        new QemuIo(node, console, clock).run(command);
+        new QemuIo(node, console, clock, inFlight).run(command);
     }
 }

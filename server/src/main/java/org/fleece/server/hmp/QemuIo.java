@@ -2,11 +2,13 @@ package org.fleece.server.hmp;
 
 import org.fleece.block.BlockIOException;
 import org.fleece.block.BlockNode;
+import org.fleece.block.Breakpoints;
 import org.fleece.block.Errno;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.LongSupplier;
 
 /**
@@ -15,9 +17,13 @@ import java.util.function.LongSupplier;
  * alias), the argument count is checked, a command that writes needs a node
  * that may be written, then the command parses its options and does its I/O.
  *
- * <p>The I/O is done synchronously on the caller's thread (the control
- * thread): QEMU's HMP qemu-io also blocks the monitor until a request is done.
- * The aio_ commands therefore complete before they return.
+ * <p>A command that does I/O runs on a thread of its own while the monitor
+ * waits until it is done, or until its request stops at a blkdebug breakpoint:
+ * then the monitor gets control back, as QEMU's does when the request's
+ * coroutine yields, and the command prints its result whenever it is resumed.
+ * So an aio_write completes before the monitor goes on unless a breakpoint
+ * holds it, and the control thread never waits on a held request (except in
+ * aio_flush and wait_break, which wait for requests as QEMU's do).
  */
 final class QemuIo {
     /** A qemu-io command; argv holds the command word first. */
@@ -26,27 +32,35 @@ final class QemuIo {
         void run(QemuIo io, List<String> argv);
     }
 
-    private record Entry(String name, String alias, int minArgs, int maxArgs, boolean writes, Command command) {
+    /** request: the command does I/O, on a thread of its own (see above). */
+    private record Entry(String name, String alias, int minArgs, int maxArgs, boolean writes, boolean request,
+                         Command command) {
     }
 
     private static final List<Entry> COMMANDS = List.of(
-            new Entry("aio_flush", null, 0, 0, false, (io, argv) -> { }),
-            new Entry("aio_write", null, 2, -1, true, AioWriteCommand::run),
-            new Entry("discard", "d", 2, -1, true, DiscardCommand::run),
-            new Entry("flush", "f", 0, 0, false, QemuIo::flush),
-            new Entry("map", null, 0, 0, false, MapCommand::run),
-            new Entry("read", "r", 2, -1, false, ReadCommand::run),
-            new Entry("write", "w", 2, -1, true, WriteCommand::run));
+            new Entry("aio_flush", null, 0, 0, false, false, (io, argv) -> io.inFlight.awaitNone()),
+            new Entry("aio_write", null, 2, -1, true, true, AioWriteCommand::run),
+            new Entry("break", null, 2, 2, false, false, BreakpointCommands::breakpoint),
+            new Entry("discard", "d", 2, -1, true, true, DiscardCommand::run),
+            new Entry("flush", "f", 0, 0, false, true, QemuIo::flush),
+            new Entry("map", null, 0, 0, false, true, MapCommand::run),
+            new Entry("read", "r", 2, -1, false, true, ReadCommand::run),
+            new Entry("remove_break", null, 1, 1, false, false, BreakpointCommands::removeBreakpoint),
+            new Entry("resume", null, 1, 1, false, false, BreakpointCommands::resume),
+            new Entry("wait_break", null, 1, 1, false, false, BreakpointCommands::waitBreak),
+            new Entry("write", "w", 2, -1, true, true, WriteCommand::run));
 
     private final BlockNode node;
     private final Console console;
     private final LongSupplier clock;
+    private final RequestsInFlight inFlight;
 
     /** clock: nanoseconds of CLOCK_MONOTONIC (System::nanoTime on Linux); tests pass their own. */
-    QemuIo(BlockNode node, Console console, LongSupplier clock) {
+    QemuIo(BlockNode node, Console console, LongSupplier clock, RequestsInFlight inFlight) {
         this.node = node;
         this.console = console;
         this.clock = clock;
+        this.inFlight = inFlight;
     }
 
     BlockNode node() {
@@ -93,7 +107,36 @@ final class QemuIo {
             console.error("Block node is read-only");
             return;
         }
-        entry.command.run(this, argv);
+        if (entry.request) {
+            runAsRequest(() -> entry.command.run(this, argv));
+        } else {
+            entry.command.run(this, argv);
+        }
+    }
+
+    /** Runs the command on a thread of its own until it is done or held at a breakpoint. */
+    private void runAsRequest(Runnable command) {
+        CountDownLatch settled = new CountDownLatch(1);
+        inFlight.started();
+        Thread.ofVirtual().name("qemu-io").start(() -> {
+            try {
+                ScopedValue.where(Breakpoints.ON_SUSPEND, settled::countDown).run(command);
+            } finally {
+                inFlight.finished();
+                settled.countDown();
+            }
+        });
+        boolean interrupted = false;
+        while (settled.getCount() > 0) {
+            try {
+                settled.await();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** flush prints nothing, not even a failure. */

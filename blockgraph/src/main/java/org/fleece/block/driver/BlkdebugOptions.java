@@ -1,0 +1,146 @@
+package org.fleece.block.driver;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.fleece.block.BlkdebugEvent;
+import org.fleece.block.BlockIOException;
+import org.fleece.block.Errno;
+import org.fleece.qapi.QmpError;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * blkdebug's blockdev-add options, checked with QEMU's words where QEMU
+ * refuses them. Fleece's own refusals (a config file, the request limits and
+ * the permission modifiers, errnos it has no name for) say that it is Fleece
+ * that does not support them.
+ */
+final class BlkdebugOptions {
+    /** The request limits, in QEMU's order of checking; each must be a multiple of the one named after it. */
+    private static final String[][] LIMITS = {
+        {"align", null}, {"max-transfer", "align"}, {"opt-write-zero", "align"},
+        {"max-write-zero", "opt-write-zero"}, {"opt-discard", "align"}, {"max-discard", "opt-discard"}};
+    /** The options that change what the node does: QEMU's strong options, which its "json:" file names show. */
+    private static final String[] STRONG = {
+        "config", "inject-error", "set-state", "align", "max-transfer", "opt-write-zero", "max-write-zero",
+        "opt-discard", "max-discard"};
+    private static final String[] LISTS = {"inject-error", "set-state", "take-child-perms", "unshare-child-perms"};
+
+    private BlkdebugOptions() {
+    }
+
+    /** What QEMU refuses before it opens the image: negative limits, then an unreadable config file. */
+    static void checkBeforeImage(JsonNode options) {
+        for (String[] limit : LIMITS) {
+            if (options.path(limit[0]).asLong(0) < 0) {
+                throw QmpError.generic("Parameter '" + limit[0] + "' expects a non-negative number below 2^64");
+            }
+        }
+        if (options.has("config")) {
+            String config = options.get("config").asText();
+            try {
+                if (config.isEmpty()) {
+                    throw new BlockIOException(Errno.ENOENT);
+                }
+                Files.newInputStream(Path.of(config)).close();
+            } catch (IOException e) {
+                throw QmpError.generic("Could not read blkdebug config file: " + Errno.describe(e));
+            }
+            throw QmpError.generic("blkdebug: config files are not supported by Fleece (use inject-error and set-state)");
+        }
+        for (String perms : new String[] {"take-child-perms", "unshare-child-perms"}) {
+            if (options.path(perms).size() > 0) {
+                throw QmpError.generic("blkdebug: '" + perms + "' is not supported by Fleece");
+            }
+        }
+    }
+
+    /**
+     * What QEMU refuses after it opened the image: limits that do not fit
+     * (the image's own alignment is 1 byte in Fleece), then empty rule lists,
+     * which QEMU's option flattening loses and then reports as unknown.
+     */
+    static void checkAfterImage(JsonNode options) {
+        Map<String, Long> values = new HashMap<>();
+        for (String[] limit : LIMITS) {
+            long value = options.path(limit[0]).asLong(0);
+            values.put(limit[0], value);
+            long multipleOf = limit[1] == null ? 1 : Math.max(Math.max(values.get(limit[1]), values.get("align")), 1);
+            boolean fits = limit[1] == null ? Long.bitCount(value) == 1 : value % multipleOf == 0;
+            if (value != 0 && (value >= Integer.MAX_VALUE || !fits)) {
+                throw QmpError.generic("Cannot meet constraints with " + limit[0] + " " + value);
+            }
+        }
+        for (String list : LISTS) {
+            if (options.has(list) && options.get(list).isEmpty()) {
+                throw QmpError.generic("Block protocol 'blkdebug' doesn't support the option '" + list + "'");
+            }
+        }
+        for (String[] limit : LIMITS) {
+            if (values.get(limit[0]) != 0) {
+                throw QmpError.generic("blkdebug: '" + limit[0] + "' is not supported by Fleece");
+            }
+        }
+    }
+
+    /** The rules, in the order given; QEMU puts each at the head of its event's list. */
+    static void addRules(JsonNode options, BlkdebugState state) {
+        for (JsonNode rule : options.path("inject-error")) {
+            long errno = rule.path("errno").asLong(Errno.EIO.number());
+            Errno error = null;
+            if (errno != 0) {
+                error = Errno.find(errno).orElseThrow(() -> QmpError.generic(
+                        "blkdebug: errno " + errno + " is not supported by Fleece"));
+            }
+            long sector = rule.path("sector").asLong(-1);
+            EnumSet<BlkdebugIOType> types = rule.has("iotype")
+                    ? EnumSet.of(BlkdebugIOType.of(rule.get("iotype").asText())) : EnumSet.copyOf(BlkdebugIOType.DEFAULT);
+            state.add(event(rule), new BlkdebugRule.InjectError(rule.path("state").asLong(0), error,
+                    sector == -1 ? -1 : sector * 512, types, rule.path("once").asBoolean(false)));
+        }
+        for (JsonNode rule : options.path("set-state")) {
+            state.add(event(rule), new BlkdebugRule.SetState(rule.path("state").asLong(0),
+                    rule.get("new_state").asLong()));
+        }
+    }
+
+    private static BlkdebugEvent event(JsonNode rule) {
+        return BlkdebugEvent.find(rule.get("event").asText()).orElseThrow();
+    }
+
+    /**
+     * The strong options as QEMU keeps them, flattened: a rule's member
+     * becomes "inject-error.0.event".
+     */
+    static ObjectNode strong(JsonNode options) {
+        ObjectNode strong = JsonNodeFactory.instance.objectNode();
+        for (String name : STRONG) {
+            if (options.has(name)) {
+                flatten(name, options.get(name), strong);
+            }
+        }
+        return strong;
+    }
+
+    private static void flatten(String key, JsonNode value, ObjectNode into) {
+        if (value.isArray()) {
+            for (int i = 0; i < value.size(); i++) {
+                flatten(key + "." + i, value.get(i), into);
+            }
+        } else if (value.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> member = it.next();
+                flatten(key + "." + member.getKey(), member.getValue(), into);
+            }
+        } else {
+            into.set(key, value);
+        }
+    }
+}
