@@ -36,17 +36,17 @@ final class BlkdebugDriver implements BlockDriver, Breakpoints {
     }
 
     static BlockDriver open(JsonNode options, NodeOptions base, ChildOpener children) {
-        return open(options, children, System.out);
+        return open(options, base, children, System.out);
     }
 
     /** out: where breakpoint messages go (the daemon's stdout, as QEMU prints them there). */
-    static BlkdebugDriver open(JsonNode options, ChildOpener children, PrintStream out) {
+    static BlkdebugDriver open(JsonNode options, NodeOptions base, ChildOpener children, PrintStream out) {
         BlkdebugOptions.checkBeforeImage(options);
         BlkdebugState state = new BlkdebugState(out);
         BlkdebugOptions.addRules(options, state);
         BlockNode image = children.open("image", options.get("image"));
         BlkdebugOptions.checkAfterImage(options);
-        BlkdebugDriver driver = new BlkdebugDriver(image, state, BlkdebugOptions.strong(options));
+        BlkdebugDriver driver = new BlkdebugDriver(image, state, BlkdebugOptions.strong(options, base.inline()));
         state.fire(BlkdebugEvent.NONE);
         return driver;
     }

@@ -6,14 +6,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.fleece.block.BlkdebugEvent;
 import org.fleece.block.BlockIOException;
 import org.fleece.block.Errno;
+import org.fleece.qapi.QDictOrder;
 import org.fleece.qapi.QmpError;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -117,30 +119,38 @@ final class BlkdebugOptions {
 
     /**
      * The strong options as QEMU keeps them, flattened: a rule's member
-     * becomes "inject-error.0.event".
+     * becomes "inject-error.0.event". QEMU flattens a rule's members in its
+     * QDict's order, and its json: file name lists keys that share a hash
+     * bucket in that order for a node the monitor added, in the opposite
+     * order for one given inline (its options went through one more copy).
+     * QDict yields the newest key of a bucket first, hence the order they are
+     * added in here.
      */
-    static ObjectNode strong(JsonNode options) {
-        ObjectNode strong = JsonNodeFactory.instance.objectNode();
+    static ObjectNode strong(JsonNode options, boolean inline) {
+        List<Map.Entry<String, JsonNode>> flat = new ArrayList<>();
         for (String name : STRONG) {
             if (options.has(name)) {
-                flatten(name, options.get(name), strong);
+                flatten(name, options.get(name), flat);
             }
+        }
+        ObjectNode strong = JsonNodeFactory.instance.objectNode();
+        for (Map.Entry<String, JsonNode> entry : inline ? flat : flat.reversed()) {
+            strong.set(entry.getKey(), entry.getValue());
         }
         return strong;
     }
 
-    private static void flatten(String key, JsonNode value, ObjectNode into) {
+    private static void flatten(String key, JsonNode value, List<Map.Entry<String, JsonNode>> into) {
         if (value.isArray()) {
             for (int i = 0; i < value.size(); i++) {
                 flatten(key + "." + i, value.get(i), into);
             }
         } else if (value.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> member = it.next();
-                flatten(key + "." + member.getKey(), member.getValue(), into);
+            for (String member : QDictOrder.keys(value)) {
+                flatten(key + "." + member, value.get(member), into);
             }
         } else {
-            into.set(key, value);
+            into.add(Map.entry(key, value));
         }
     }
 }

@@ -126,6 +126,12 @@ final class RawDriver implements BlockDriver {
         return file.driver().allocatedBytes();
     }
 
+    /** QEMU asks the file below for the image's state. */
+    @Override
+    public boolean reportsDirtyFlag() {
+        return file.driver().reportsDirtyFlag();
+    }
+
     @Override
     public ObjectNode description() {
         ObjectNode description = JsonNodeFactory.instance.objectNode().put("driver", "raw");
