@@ -1,5 +1,6 @@
 package org.fleece.block.driver;
 
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
@@ -9,7 +10,8 @@ enum BlkdebugIOType {
     READ, WRITE, WRITE_ZEROES, DISCARD, FLUSH, BLOCK_STATUS;
 
     /** What a rule without iotype fails: everything but block-status, as in QEMU. */
-    static final Set<BlkdebugIOType> DEFAULT = EnumSet.of(READ, WRITE, WRITE_ZEROES, DISCARD, FLUSH);
+    static final Set<BlkdebugIOType> DEFAULT =
+            Collections.unmodifiableSet(EnumSet.of(READ, WRITE, WRITE_ZEROES, DISCARD, FLUSH));
 
     /** From the schema's name ("write-zeroes"); the schema has already refused any other. */
     static BlkdebugIOType of(String qapiName) {
