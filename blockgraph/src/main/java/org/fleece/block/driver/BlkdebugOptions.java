@@ -25,7 +25,7 @@ import java.util.Map;
  * that does not support them.
  */
 final class BlkdebugOptions {
-    /** The request limits, in QEMU's order of checking; each must be a multiple of the one named after it. */
+    /** The request limits, in QEMU's order of checking; each must be a multiple of align and of the one named after it. */
     private static final String[][] LIMITS = {
         {"align", null}, {"max-transfer", "align"}, {"opt-write-zero", "align"},
         {"max-write-zero", "opt-write-zero"}, {"opt-discard", "align"}, {"max-discard", "opt-discard"}};
