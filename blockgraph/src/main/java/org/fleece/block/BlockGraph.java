@@ -22,7 +22,10 @@ import java.util.Set;
  * node while it changes; requests that arrive meanwhile wait at the node's gate.
  */
 public final class BlockGraph {
-    /** Registration order; queries list the newest first, as QEMU does. A node being opened may hold its place with null. */
+    /**
+     * Registration order; queries list the newest first, as QEMU does. A node
+     * being opened may hold its place with null.
+     */
     private final Map<String, BlockNode> nodes = new LinkedHashMap<>();
     /** Names of nodes being opened: QEMU names a node before it opens its children. */
     private final Set<String> opening = new HashSet<>();

@@ -39,7 +39,10 @@ public final class BlockNode {
     private boolean closed;
     /** The end of the highest write, write-zeroes or discard so far (query-blockstats' wr_highest_offset). */
     private final AtomicLong writeHighestOffset = new AtomicLong();
-    /** Counts writes (failed ones too, as QEMU does); a flush records the count it saw, so the next one knows whether data was written since. */
+    /**
+     * Counts writes (failed ones too, as QEMU does); a flush records the count
+     * it saw, so the next one knows whether data was written since.
+     */
     private final AtomicLong writeGeneration = new AtomicLong();
     private volatile long flushedGeneration;
 

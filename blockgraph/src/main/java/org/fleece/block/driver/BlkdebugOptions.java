@@ -25,7 +25,7 @@ import java.util.Map;
  * that does not support them.
  */
 final class BlkdebugOptions {
-    /** The request limits, in QEMU's order of checking; each must be a multiple of align and of the one named after it. */
+    /** The request limits in QEMU's order of checking; each a multiple of align and of the one named with it. */
     private static final String[][] LIMITS = {
         {"align", null}, {"max-transfer", "align"}, {"opt-write-zero", "align"},
         {"max-write-zero", "opt-write-zero"}, {"opt-discard", "align"}, {"max-discard", "opt-discard"}};
@@ -55,7 +55,8 @@ final class BlkdebugOptions {
             } catch (IOException e) {
                 throw QmpError.generic("Could not read blkdebug config file: " + Errno.describe(e));
             }
-            throw QmpError.generic("blkdebug: config files are not supported by Fleece (use inject-error and set-state)");
+            throw QmpError.generic(
+                    "blkdebug: config files are not supported by Fleece (use inject-error and set-state)");
         }
         for (String perms : new String[] {"take-child-perms", "unshare-child-perms"}) {
             if (options.path(perms).size() > 0) {
@@ -103,7 +104,8 @@ final class BlkdebugOptions {
             }
             long sector = rule.path("sector").asLong(-1);
             EnumSet<BlkdebugIOType> types = rule.has("iotype")
-                    ? EnumSet.of(BlkdebugIOType.of(rule.get("iotype").asText())) : EnumSet.copyOf(BlkdebugIOType.DEFAULT);
+                    ? EnumSet.of(BlkdebugIOType.of(rule.get("iotype").asText()))
+                    : EnumSet.copyOf(BlkdebugIOType.DEFAULT);
             state.add(event(rule), new BlkdebugRule.InjectError(rule.path("state").asLong(0), error,
                     sector == -1 ? -1 : sector * 512, types, rule.path("once").asBoolean(false)));
         }

@@ -158,7 +158,7 @@ final class BlkdebugState {
         add(event, new BlkdebugRule.Suspend(tag));
     }
 
-    /** Drops every breakpoint with the tag and resumes every request held under it; false if there was no breakpoint. */
+    /** Drops the tag's breakpoints and resumes every request held under it; false if it had no breakpoint. */
     boolean removeBreakpoint(String tag) {
         lock.lock();
         try {
