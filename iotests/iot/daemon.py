@@ -45,8 +45,12 @@ class Daemon:
     """
 
     def __init__(self, name='d0', monitor=True, args=(), pidfile=False,
-                 daemonize=False):
+                 daemonize=False, prog=None):
+        """prog: another daemon binary than the one under test (e.g. a
+        qemu-storage-daemon that holds images the tested daemon must
+        respect)."""
         self.name = name
+        self.prog = prog or daemon_prog
         self.monitors = {}          # id -> address
         self.extra_args = list(args)
         self.pidfile = file_path(name + '.pid') if pidfile or daemonize \
@@ -89,7 +93,7 @@ class Daemon:
         return args
 
     def launch(self, wait=True):
-        cmdline = [daemon_prog] + self.args()
+        cmdline = [self.prog] + self.args()
         debug('%s: launch %s' % (self.name, ' '.join(cmdline)))
         log_f = open(self.logfile, 'ab')
         try:

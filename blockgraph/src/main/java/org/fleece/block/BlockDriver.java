@@ -24,8 +24,14 @@ public interface BlockDriver {
 
     void write(long offset, ByteBuffer src) throws IOException;
 
-    /** Makes the range read as zeroes; drivers that can do better than writing zeroes override it. */
-    default void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+    /**
+     * Makes the range read as zeroes ({@link RequestFlags} MAY_UNMAP, NO_FALLBACK);
+     * drivers that can do better than writing zero buffers override it.
+     */
+    default void writeZeroes(long offset, long length, int flags) throws IOException {
+        if (RequestFlags.has(flags, RequestFlags.NO_FALLBACK)) {
+            throw new BlockIOException(Errno.ENOTSUP);
+        }
         ByteBuffer zeroes = ByteBuffer.allocate((int) Math.min(length, 1 << 20));
         for (long done = 0; done < length; ) {
             int chunk = (int) Math.min(zeroes.capacity(), length - done);
@@ -99,6 +105,30 @@ public interface BlockDriver {
     /** query-blockstats' "driver-specific" entry, or null when the driver keeps none (only file does in QEMU). */
     default ObjectNode statistics() {
         return null;
+    }
+
+    /**
+     * What this node asks of its child in the given role, given what the
+     * node's own parents ask of it (their perm ORed, their shared ANDed) and
+     * whether the node is writable. The default is a filter's: pass it all down.
+     */
+    default Perms childPermissions(String role, boolean writable, int perm, int shared) {
+        return Perms.filter(perm, shared);
+    }
+
+    /**
+     * First step of a permission change of this node (what its parents now
+     * need and share): a driver that must take something outside the graph
+     * for it (image locks) takes it here, or fails with QEMU's text. Exactly
+     * one of {@link #commitPermissions} and {@link #abortPermissions} follows.
+     */
+    default void preparePermissions(int perm, int shared) {
+    }
+
+    default void commitPermissions(int perm, int shared) {
+    }
+
+    default void abortPermissions() {
     }
 
     void close() throws IOException;

@@ -29,6 +29,8 @@ public final class BlockGraph {
     private final Map<String, BlockNode> nodes = new LinkedHashMap<>();
     /** Names of nodes being opened: QEMU names a node before it opens its children. */
     private final Set<String> opening = new HashSet<>();
+    /** Oldest first, as x-debug-query-block-graph meets them. */
+    private final List<BlockBackend> backends = new ArrayList<>();
 
     public BlockNode find(String name) {
         return nodes.get(name);
@@ -102,7 +104,17 @@ public final class BlockGraph {
             throw e;
         }
         BlockNode node = new BlockNode(nodeName, driver, base, ownedByMonitor);
-        children.forEach(node::attach);
+        List<Child> edges = new ArrayList<>();
+        children.forEach((role, child) -> edges.add(new Child(node, role, child)));
+        edges.forEach(BlockNode::link);
+        try {
+            new PermissionUpdate().refresh(List.of(node));
+        } catch (RuntimeException e) {
+            edges.forEach(BlockNode::unlink);
+            closeQuietly(driver);
+            nodes.remove(nodeName, null);
+            throw e;
+        }
         nodes.put(node.name(), node);
         created.add(node);
         return node;
@@ -114,6 +126,28 @@ public final class BlockGraph {
             throw QmpError.generic("Cannot find device='" + reference + "' nor node-name='" + reference + "'");
         }
         return node;
+    }
+
+    /**
+     * Puts a BlockBackend on the node: a user outside the graph (an export,
+     * a job, qemu-io) with the permissions it needs and those it shares. On a
+     * permission conflict or a refused image lock, QEMU's error and no change.
+     */
+    public BlockBackend attachBackend(BlockNode node, String name, int perm, int shared) {
+        return BlockBackend.attach(this, name, node, perm, shared);
+    }
+
+    void registerBackend(BlockBackend backend) {
+        backends.add(backend);
+    }
+
+    void unregisterBackend(BlockBackend backend) {
+        backends.remove(backend);
+    }
+
+    /** Oldest first. */
+    public List<BlockBackend> backends() {
+        return List.copyOf(backends);
     }
 
     /** block_resize: finds the node by device or node-name, as QEMU does, and resizes it. */
@@ -160,6 +194,9 @@ public final class BlockGraph {
         if (node == null) {
             throw QmpError.generic("Failed to find node with node-name='" + name + "'");
         }
+        if (node.hasBackend()) {
+            throw QmpError.generic("Node " + name + " is in use");
+        }
         if (!node.ownedByMonitor()) {
             throw QmpError.generic("Node " + name + " is not owned by the monitor");
         }
@@ -177,18 +214,23 @@ public final class BlockGraph {
         List<BlockNode> children = new ArrayList<>(node.children().values());
         drained(node, () -> {
             node.markClosed();
-            node.detachChildren();
+            node.childEdges().forEach(BlockNode::unlink);
+            new PermissionUpdate().refreshLoosened(children);
             nodes.remove(node.name(), node);
-            try {
-                node.driver().close();
-            } catch (IOException e) {
-                // QEMU does not report errors on close either; the node is gone regardless.
-            }
+            closeQuietly(node.driver());
         });
         for (BlockNode child : children) {
             if (!child.ownedByMonitor() && child.parents().isEmpty()) {
                 discard(child);
             }
+        }
+    }
+
+    private static void closeQuietly(BlockDriver driver) {
+        try {
+            driver.close();
+        } catch (IOException e) {
+            // QEMU does not report errors on close either; the node is gone regardless.
         }
     }
 }

@@ -19,16 +19,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * role and who uses it. Structure (children, parents) changes on the control
  * thread only; the driver serves I/O from any thread.
  */
-public final class BlockNode {
-    /** An edge from a parent: which node uses this one, in which role ("file", "backing", ...). */
-    public record Parent(BlockNode node, String role) {
-    }
-
+public final class BlockNode implements BlockParent {
     private final String name;
     private final BlockDriver driver;
     private final NodeOptions options;
-    private final Map<String, BlockNode> children = new LinkedHashMap<>();
-    private final List<Parent> parents = new ArrayList<>();
+    private final Map<String, Child> children = new LinkedHashMap<>();
+    /** Newest first, the order in which QEMU checks parents against each other. */
+    private final List<Child> parents = new ArrayList<>();
     private final boolean ownedByMonitor;
     /** Requests in flight and drain state: see {@link #drainBegin()}. */
     private final ReentrantLock gate = new ReentrantLock();
@@ -98,8 +95,15 @@ public final class BlockNode {
         }
     }
 
-    /** Writes fire pwritev (pwritev_zero) and pwritev_done on the node written, as QEMU's request path does. */
     public void write(long offset, ByteBuffer src) throws IOException {
+        write(offset, src, 0);
+    }
+
+    /**
+     * A write with {@link RequestFlags}: FUA. Writes fire pwritev (pwritev_zero)
+     * and pwritev_done on the node written, as QEMU's request path does.
+     */
+    public void write(long offset, ByteBuffer src, int flags) throws IOException {
         check(offset, src.remaining(), true);
         long end = offset + src.remaining();
         enter();
@@ -112,20 +116,33 @@ public final class BlockNode {
             leave();
         }
         writeHighestOffset.accumulateAndGet(end, Math::max);
+        forceUnitAccess(flags);
     }
 
-    public void writeZeroes(long offset, long bytes, boolean mayUnmap) throws IOException {
+    /** Write-zeroes with {@link RequestFlags}: MAY_UNMAP, NO_FALLBACK, FUA. */
+    public void writeZeroes(long offset, long bytes, int flags) throws IOException {
         check(offset, bytes, true);
         enter();
         try {
             driver.debugEvent(BlkdebugEvent.PWRITEV_ZERO);
-            driver.writeZeroes(offset, bytes, mayUnmap);
+            driver.writeZeroes(offset, bytes, flags);
         } finally {
             driver.debugEvent(BlkdebugEvent.PWRITEV_DONE);
             writeGeneration.incrementAndGet();
             leave();
         }
         writeHighestOffset.accumulateAndGet(offset + bytes, Math::max);
+        forceUnitAccess(flags);
+    }
+
+    /**
+     * No driver writes through on its own, so FUA is kept the way QEMU keeps
+     * it for such drivers: a flush of the node once the write is done.
+     */
+    private void forceUnitAccess(int flags) throws IOException {
+        if (RequestFlags.has(flags, RequestFlags.FUA)) {
+            flush();
+        }
     }
 
     public void discard(long offset, long bytes) throws IOException {
@@ -244,7 +261,8 @@ public final class BlockNode {
 
     /** The child QEMU keeps as this node's file; null if there is none. */
     public BlockNode primaryChild() {
-        return children.get(driver.primaryChildRole());
+        Child edge = children.get(driver.primaryChildRole());
+        return edge == null ? null : edge.node();
     }
 
     public long writeHighestOffset() {
@@ -260,24 +278,46 @@ public final class BlockNode {
         return ownedByMonitor;
     }
 
+    /** The child nodes by role. */
     public Map<String, BlockNode> children() {
-        return Collections.unmodifiableMap(children);
+        Map<String, BlockNode> nodes = new LinkedHashMap<>();
+        children.forEach((role, edge) -> nodes.put(role, edge.node()));
+        return nodes;
     }
 
-    public List<Parent> parents() {
+    /** The edges to the children, in the order they were attached. */
+    public List<Child> childEdges() {
+        return List.copyOf(children.values());
+    }
+
+    /** The edges from the users of this node, newest first. */
+    public List<Child> parents() {
         return Collections.unmodifiableList(parents);
     }
 
-    void attach(String role, BlockNode child) {
-        children.put(role, child);
-        child.parents.add(new Parent(this, role));
+    /** Whether a BlockBackend (an export, a job, qemu-io) uses the node directly: QEMU's bdrv_has_blk. */
+    public boolean hasBackend() {
+        return parents.stream().anyMatch(edge -> edge.parent() instanceof BlockBackend);
     }
 
-    void detachChildren() {
-        for (Map.Entry<String, BlockNode> child : children.entrySet()) {
-            child.getValue().parents.removeIf(p -> p.node() == this && p.role().equals(child.getKey()));
+    /** Links an edge into both ends; {@link PermissionUpdate} then settles its permissions. */
+    static void link(Child edge) {
+        if (edge.parent() instanceof BlockNode parent) {
+            parent.children.put(edge.role(), edge);
         }
-        children.clear();
+        edge.node().parents.addFirst(edge);
+    }
+
+    static void unlink(Child edge) {
+        if (edge.parent() instanceof BlockNode parent) {
+            parent.children.remove(edge.role(), edge);
+        }
+        edge.node().parents.remove(edge);
+    }
+
+    @Override
+    public String parentDescription() {
+        return "node '" + name + "'";
     }
 
     /** The options as given, for "json:{...}" file names. */

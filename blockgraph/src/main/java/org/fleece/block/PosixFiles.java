@@ -13,7 +13,8 @@ import java.nio.file.Path;
  * What Java's file API does not offer, asked of the C library through the
  * foreign function API: the space a file takes (stat's st_blocks, QEMU's
  * "actual-size"), where its data and holes are (lseek SEEK_DATA/SEEK_HOLE),
- * and punching or zeroing ranges without writing them (fallocate). Each call
+ * punching or zeroing ranges without writing them (fallocate) and byte-range
+ * locks that belong to an open file description (fcntl F_OFD_*). Each call
  * takes a file descriptor of its own, opened with {@link #open}.
  */
 public final class PosixFiles {
@@ -34,6 +35,10 @@ public final class PosixFiles {
     private static final MethodHandle FTRUNCATE = function("ftruncate",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
             Linker.Option.captureCallState("errno"));
+    /** fcntl(fd, cmd, struct flock *): variadic in C, so the pointer is declared as the first variadic argument. */
+    private static final MethodHandle FCNTL_LOCK = function("fcntl",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
+            Linker.Option.firstVariadicArg(2), Linker.Option.captureCallState("errno"));
     private static final long ERRNO_OFFSET = Linker.Option.captureStateLayout()
             .byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
 
@@ -46,6 +51,15 @@ public final class PosixFiles {
     private static final int SEEK_DATA = 3;
     private static final int SEEK_HOLE = 4;
     private static final int ENXIO = 6;
+    private static final int F_OFD_GETLK = 36;
+    private static final int F_OFD_SETLK = 37;
+    private static final short F_RDLCK = 0;
+    private static final short F_WRLCK = 1;
+    private static final short F_UNLCK = 2;
+    /** struct flock on 64-bit Linux: l_type, l_whence (shorts), l_start, l_len (off_t), l_pid. */
+    private static final long FLOCK_SIZE = 32;
+    private static final long FLOCK_START = 8;
+    private static final long FLOCK_LEN = 16;
     public static final int FALLOC_FL_KEEP_SIZE = 0x01;
     public static final int FALLOC_FL_PUNCH_HOLE = 0x02;
     public static final int FALLOC_FL_ZERO_RANGE = 0x10;
@@ -140,6 +154,33 @@ public final class PosixFiles {
     public static void fallocate(int fd, int mode, long offset, long length) throws IOException {
         invoke((arena, errnoState) -> checked((int) FALLOCATE.invokeExact(errnoState, fd, mode, offset, length),
                 errnoState));
+    }
+
+    /**
+     * Takes a shared open-file-description lock on one byte, or releases it:
+     * QEMU's image locking (locks belong to the descriptor, so two nodes of
+     * one process on the same image see each other's, as two processes do).
+     */
+    public static void lockByte(int fd, long offset, boolean lock) throws IOException {
+        invoke((arena, errnoState) -> checked((int) FCNTL_LOCK.invokeExact(errnoState, fd, F_OFD_SETLK,
+                flock(arena, lock ? F_RDLCK : F_UNLCK, offset)), errnoState));
+    }
+
+    /** Whether another descriptor holds a lock on the byte (one an exclusive lock would conflict with). */
+    public static boolean byteLockedElsewhere(int fd, long offset) throws IOException {
+        return invoke((arena, errnoState) -> {
+            MemorySegment flock = flock(arena, F_WRLCK, offset);
+            checked((int) FCNTL_LOCK.invokeExact(errnoState, fd, F_OFD_GETLK, flock), errnoState);
+            return flock.get(ValueLayout.JAVA_SHORT, 0) != F_UNLCK;
+        });
+    }
+
+    private static MemorySegment flock(Arena arena, short type, long offset) {
+        MemorySegment flock = arena.allocate(FLOCK_SIZE, 8);
+        flock.set(ValueLayout.JAVA_SHORT, 0, type);
+        flock.set(ValueLayout.JAVA_LONG, FLOCK_START, offset);
+        flock.set(ValueLayout.JAVA_LONG, FLOCK_LEN, 1);
+        return flock;
     }
 
     /** A call that returns 0 or -1 with errno set. */

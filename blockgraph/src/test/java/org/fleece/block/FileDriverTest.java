@@ -53,7 +53,7 @@ class FileDriverTest {
     void writeZeroesWithUnmapPunchesAHoleAndReadsBackZeroes() throws IOException {
         BlockNode node = node(",'discard':'unmap'");
         node.write(0, pattern(2 * MIB, (byte) 1));
-        node.writeZeroes(0, MIB, true);
+        node.writeZeroes(0, MIB, RequestFlags.MAY_UNMAP);
 
         assertThat(PosixFiles.allocatedBytes(dir.resolve("disk.img"))).isEqualTo(MIB);
         ByteBuffer back = ByteBuffer.allocate(MIB);

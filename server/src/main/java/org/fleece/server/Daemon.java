@@ -59,7 +59,7 @@ public final class Daemon {
     public Daemon() {
         new ControlCommands(schema, version, chardevs::values, this::quit).registerIn(commands);
         new BlockCommands(graph).registerIn(commands);
-        new HmpCommands(graph).registerIn(commands);
+        new HmpCommands(graph, control::execute).registerIn(commands);
         commands.checkAgainst(schema);
     }
 
@@ -131,10 +131,15 @@ public final class Daemon {
             }
             control.submit(() -> graph.add(options)).join();
         } catch (QmpError e) {
-            throw new CliError(e.desc());
+            throw cliError(e);
         } catch (CompletionException e) {
-            throw e.getCause() instanceof QmpError error ? new CliError(error.desc()) : e;
+            throw e.getCause() instanceof QmpError error ? cliError(error) : e;
         }
+    }
+
+    /** On the command line, as on any console, QEMU prints an error's hint on the lines after it. */
+    private static CliError cliError(QmpError e) {
+        return new CliError(e.hint() == null ? e.desc() : e.desc() + "\n" + e.hint().stripTrailing());
     }
 
     private void addMonitor(String text) {

@@ -79,9 +79,9 @@ final class BlkdebugDriver implements BlockDriver, Breakpoints {
     }
 
     @Override
-    public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+    public void writeZeroes(long offset, long length, int flags) throws IOException {
         state.check(offset, length, BlkdebugIOType.WRITE_ZEROES);
-        image.writeZeroes(offset, length, mayUnmap);
+        image.writeZeroes(offset, length, flags);
     }
 
     @Override

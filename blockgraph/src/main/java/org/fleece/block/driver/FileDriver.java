@@ -10,15 +10,21 @@ import org.fleece.block.Errno;
 import org.fleece.block.ChildOpener;
 import org.fleece.block.NodeOptions;
 import org.fleece.block.PosixFiles;
+import org.fleece.block.RequestFlags;
 import org.fleece.qapi.QmpError;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import com.sun.nio.file.ExtendedOpenOption;
+
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -31,6 +37,10 @@ final class FileDriver implements BlockDriver {
     private final FileChannel channel;
     private final int fd;
     private final boolean unmap;
+    /** Absent unless cache.direct=on. */
+    private final DirectIo direct;
+    /** Absent with locking=off. */
+    private final ImageLocks locks;
     /**
      * The file's length, kept rather than asked of the kernel on every request,
      * as QEMU keeps a node's length: it changes only through {@link #truncate}.
@@ -45,7 +55,10 @@ final class FileDriver implements BlockDriver {
         this.channel = channel;
         this.fd = PosixFiles.open(path, writable);
         this.unmap = base.discard().equals("unmap");
+        this.locks = base.given().path("locking").asText("auto").equals("off") ? null : new ImageLocks(fd, path.toString());
         this.size = channel.size();
+        this.direct = base.cacheDirect()
+                ? new DirectIo(channel, (int) Files.getFileStore(path).getBlockSize(), () -> size) : null;
     }
 
     static BlockDriver open(JsonNode options, NodeOptions base, ChildOpener children) {
@@ -58,13 +71,11 @@ final class FileDriver implements BlockDriver {
             throw QmpError.generic("Could not open '" + filename + "': Is a directory");
         }
         try {
-            return new FileDriver(path, base.readOnly()
-                    ? FileChannel.open(path, StandardOpenOption.READ)
-                    : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE), !base.readOnly(), base);
+            return new FileDriver(path, channel(path, !base.readOnly(), base.cacheDirect()), !base.readOnly(), base);
         } catch (AccessDeniedException e) {
             if (!base.readOnly() && base.autoReadOnly()) {
                 try {
-                    return new FileDriver(path, FileChannel.open(path, StandardOpenOption.READ), false, base);
+                    return new FileDriver(path, channel(path, false, base.cacheDirect()), false, base);
                 } catch (IOException retry) {
                     throw couldNotOpen(filename, retry);
                 }
@@ -73,6 +84,18 @@ final class FileDriver implements BlockDriver {
         } catch (IOException e) {
             throw couldNotOpen(filename, e);
         }
+    }
+
+    private static FileChannel channel(Path path, boolean writable, boolean direct) throws IOException {
+        Set<OpenOption> options = new HashSet<>();
+        options.add(StandardOpenOption.READ);
+        if (writable) {
+            options.add(StandardOpenOption.WRITE);
+        }
+        if (direct) {
+            options.add(ExtendedOpenOption.DIRECT);
+        }
+        return FileChannel.open(path, options);
     }
 
     private static QmpError couldNotOpen(String filename, IOException e) {
@@ -91,6 +114,10 @@ final class FileDriver implements BlockDriver {
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
+        if (direct != null) {
+            direct.read(offset, dst);
+            return;
+        }
         long position = offset;
         while (dst.hasRemaining()) {
             int n = channel.read(dst, position);
@@ -106,6 +133,10 @@ final class FileDriver implements BlockDriver {
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
+        if (direct != null) {
+            direct.write(offset, src);
+            return;
+        }
         long position = offset;
         while (src.hasRemaining()) {
             position += channel.write(src, position);
@@ -114,22 +145,22 @@ final class FileDriver implements BlockDriver {
 
     /** Zeroes by fallocate (punching a hole when unmapping is allowed), falling back to writing zeroes. */
     @Override
-    public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+    public void writeZeroes(long offset, long length, int flags) throws IOException {
         long end = Math.min(offset + length, size);
         try {
             if (end > offset) {
-                PosixFiles.fallocate(fd, mayUnmap && unmap
+                PosixFiles.fallocate(fd, RequestFlags.has(flags, RequestFlags.MAY_UNMAP) && unmap
                         ? PosixFiles.FALLOC_FL_PUNCH_HOLE | PosixFiles.FALLOC_FL_KEEP_SIZE
                         : PosixFiles.FALLOC_FL_ZERO_RANGE | PosixFiles.FALLOC_FL_KEEP_SIZE, offset, end - offset);
             }
             if (offset + length > end) {
-                BlockDriver.super.writeZeroes(end, offset + length - end, mayUnmap);
+                BlockDriver.super.writeZeroes(end, offset + length - end, flags);
             }
         } catch (BlockIOException e) {
-            if (e.errno() != Errno.ENOTSUP) {
+            if (e.errno() != Errno.ENOTSUP || RequestFlags.has(flags, RequestFlags.NO_FALLBACK)) {
                 throw e;
             }
-            BlockDriver.super.writeZeroes(offset, length, mayUnmap);
+            BlockDriver.super.writeZeroes(offset, length, flags);
         }
     }
 
@@ -197,6 +228,27 @@ final class FileDriver implements BlockDriver {
     public ObjectNode statistics() {
         return JsonNodeFactory.instance.objectNode().put("driver", "file").put("discard-nb-ok", discardsOk.get())
                 .put("discard-nb-failed", discardsFailed.get()).put("discard-bytes-ok", discardedBytes.get());
+    }
+
+    @Override
+    public void preparePermissions(int perm, int shared) {
+        if (locks != null) {
+            locks.prepare(perm, shared);
+        }
+    }
+
+    @Override
+    public void commitPermissions(int perm, int shared) {
+        if (locks != null) {
+            locks.commit(perm, shared);
+        }
+    }
+
+    @Override
+    public void abortPermissions() {
+        if (locks != null) {
+            locks.abort();
+        }
     }
 
     @Override

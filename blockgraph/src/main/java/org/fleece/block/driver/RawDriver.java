@@ -10,6 +10,8 @@ import org.fleece.block.BlockStatus;
 import org.fleece.block.Errno;
 import org.fleece.block.ChildOpener;
 import org.fleece.block.NodeOptions;
+import org.fleece.block.Permission;
+import org.fleece.block.Perms;
 import org.fleece.qapi.QmpError;
 
 import java.io.IOException;
@@ -76,6 +78,24 @@ final class RawDriver implements BlockDriver {
         return size;
     }
 
+    /** QEMU treats offset 0 as no offset at all, but any size as a window. */
+    private boolean window() {
+        return offset != 0 || strong.has("size");
+    }
+
+    /**
+     * A window (a size, or an offset other than 0) holds data whose size must not change
+     * under it; the whole file is passed through as a filter would. Either way
+     * raw asks for write and resize only when its own users do.
+     */
+    @Override
+    public Perms childPermissions(String role, boolean writable, int perm, int shared) {
+        Perms wanted = !window() ? Perms.filter(perm, shared)
+                : Perms.storage(perm, shared, writable, false, true);
+        int passedOnly = Permission.WRITE.bit() | Permission.RESIZE.bit();
+        return new Perms((wanted.perm() & ~passedOnly) | (perm & passedOnly), wanted.shared());
+    }
+
     @Override
     public void read(long position, ByteBuffer dst) throws IOException {
         file.debugEvent(BlkdebugEvent.READ_AIO);
@@ -102,8 +122,8 @@ final class RawDriver implements BlockDriver {
     }
 
     @Override
-    public void writeZeroes(long position, long length, boolean mayUnmap) throws IOException {
-        file.writeZeroes(offset + position, length, mayUnmap);
+    public void writeZeroes(long position, long length, int flags) throws IOException {
+        file.writeZeroes(offset + position, length, flags);
     }
 
     @Override

@@ -82,7 +82,7 @@ class BlkdebugDriverTest {
         BlockNode debug = disk(",'inject-error':[{'event':'pwritev','errno':28,'once':true},"
                 + "{'event':'pwritev_zero','errno':5,'once':true}]").children().get("file");
         fails(() -> debug.write(0, filled(1)), Errno.ENOSPC);
-        fails(() -> debug.writeZeroes(0, 512, false), Errno.EIO);
+        fails(() -> debug.writeZeroes(0, 512, 0), Errno.EIO);
         assertThatCode(() -> debug.write(0, filled(1))).doesNotThrowAnyException();
     }
 

@@ -2,6 +2,7 @@ package org.fleece.server.block;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.fleece.block.BlockGraph;
+import org.fleece.block.DebugBlockGraph;
 import org.fleece.block.NodeInfo;
 import org.fleece.block.NodeStats;
 import org.fleece.server.qmp.CommandTable;
@@ -32,6 +33,7 @@ public final class BlockCommands {
                             args.has("node-name") ? args.get("node-name").asText() : null, args.get("size").asLong());
                     return null;
                 })
+                .register("x-debug-query-block-graph", (args, ctx) -> DebugBlockGraph.of(graph))
                 .register("query-block", (args, ctx) -> JsonNodeFactory.instance.arrayNode())
                 .register("query-blockstats", (args, ctx) -> args.path("query-nodes").asBoolean(false)
                         ? NodeStats.allNodes(graph) : JsonNodeFactory.instance.arrayNode());

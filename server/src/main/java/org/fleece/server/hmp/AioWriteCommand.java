@@ -1,5 +1,7 @@
 package org.fleece.server.hmp;
 
+import org.fleece.block.RequestFlags;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -106,7 +108,7 @@ final class AioWriteCommand {
         String failure = null;
         try {
             if (zeroes) {
-                io.node().writeZeroes(offset, count, unmap);
+                io.node().writeZeroes(offset, count, unmap ? RequestFlags.MAY_UNMAP : 0);
             } else {
                 ByteBuffer buffer = WriteCommand.filled((int) count, pattern);
                 io.node().write(offset, buffer);

@@ -6,6 +6,7 @@ import org.fleece.qapi.QmpError;
 import org.fleece.server.qmp.CommandTable;
 
 import java.io.PrintStream;
+import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 
 /**
@@ -21,14 +22,14 @@ public final class HmpCommands {
     private final PrintStream out;
     private final PrintStream err;
 
-    /** qemu-io output goes to the daemon's stdout and stderr. */
-    public HmpCommands(BlockGraph graph) {
-        this(graph, System.out, System.err, System::nanoTime);
+    /** qemu-io output goes to the daemon's stdout and stderr; control runs tasks on the control thread. */
+    public HmpCommands(BlockGraph graph, Executor control) {
+        this(graph, System.out, System.err, System::nanoTime, control);
     }
 
     /** clock: nanoseconds on CLOCK_MONOTONIC (what System.nanoTime reads on Linux). */
-    public HmpCommands(BlockGraph graph, PrintStream out, PrintStream err, LongSupplier clock) {
-        this.monitor = new HumanMonitor(new HmpQemuIo(graph, clock));
+    public HmpCommands(BlockGraph graph, PrintStream out, PrintStream err, LongSupplier clock, Executor control) {
+        this.monitor = new HumanMonitor(new HmpQemuIo(graph, clock, control));
         this.out = out;
         this.err = err;
     }

@@ -1,13 +1,17 @@
 package org.fleece.server.hmp;
 
 import org.fleece.block.BlockIOException;
+import org.fleece.block.BlockBackend;
 import org.fleece.block.BlockNode;
 import org.fleece.block.Breakpoints;
+import org.fleece.block.Permission;
+import org.fleece.qapi.QmpError;
 import org.fleece.block.Errno;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.LongSupplier;
 
@@ -50,14 +54,18 @@ final class QemuIo {
             new Entry("wait_break", null, 1, 1, false, false, BreakpointCommands::waitBreak),
             new Entry("write", "w", 2, -1, true, true, WriteCommand::run));
 
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+    private final BlockBackend backend;
     private final BlockNode node;
     private final Console console;
     private final LongSupplier clock;
     private final RequestsInFlight inFlight;
 
     /** clock: nanoseconds of CLOCK_MONOTONIC (System::nanoTime on Linux); tests pass their own. */
-    QemuIo(BlockNode node, Console console, LongSupplier clock, RequestsInFlight inFlight) {
-        this.node = node;
+    QemuIo(BlockBackend backend, Console console, LongSupplier clock, RequestsInFlight inFlight) {
+        this.backend = backend;
+        this.node = backend.node();
         this.console = console;
         this.clock = clock;
         this.inFlight = inFlight;
@@ -75,7 +83,8 @@ final class QemuIo {
         return clock.getAsLong();
     }
 
-    void run(String line) {
+    /** Runs the line; the result completes when the command is done, which may be after it returned. */
+    CompletableFuture<Void> run(String line) {
         List<String> argv = new ArrayList<>();
         for (String word : line.split(" ", -1)) {
             if (!word.isEmpty()) {
@@ -83,14 +92,14 @@ final class QemuIo {
             }
         }
         if (argv.isEmpty()) {
-            return;
+            return DONE;
         }
         String name = argv.get(0);
         Entry entry = COMMANDS.stream().filter(e -> e.name.equals(name) || name.equals(e.alias)).findFirst()
                 .orElse(null);
         if (entry == null) {
             console.err("command \"" + name + "\" not found\n");
-            return;
+            return DONE;
         }
         int args = argv.size() - 1;
         if (args < entry.minArgs || (entry.maxArgs != -1 && args > entry.maxArgs)) {
@@ -98,30 +107,41 @@ final class QemuIo {
                     : entry.minArgs == entry.maxArgs ? entry.minArgs + " arguments"
                     : "between " + entry.minArgs + " and " + entry.maxArgs + " arguments";
             console.err("bad argument count " + args + " to " + name + ", expected " + expected + "\n");
-            return;
+            return DONE;
         }
         // The temporary BlockBackend HMP puts on the node asks for the write
         // permission first; QEMU reports the refusal with error_report, which
         // lands in the HMP reply, and does not run the command.
-        if (entry.writes && node.readOnly()) {
-            console.error("Block node is read-only");
-            return;
+        if (entry.writes) {
+            try {
+                backend.setPermissions(backend.perm() | Permission.WRITE.bit(), backend.shared());
+            } catch (QmpError e) {
+                console.error(e.getMessage());
+                if (e.hint() != null) {
+                    console.monitor(e.hint());
+                }
+                return DONE;
+            }
         }
-        if (entry.request) {
-            runAsRequest(() -> entry.command.run(this, argv));
-        } else {
+        if (!entry.request) {
             entry.command.run(this, argv);
+            return DONE;
         }
+        return runAsRequest(() -> entry.command.run(this, argv));
     }
 
     /** Runs the command on a thread of its own until it is done or held at a breakpoint. */
-    private void runAsRequest(Runnable command) {
+    private CompletableFuture<Void> runAsRequest(Runnable command) {
         CountDownLatch settled = new CountDownLatch(1);
+        CompletableFuture<Void> done = new CompletableFuture<>();
         inFlight.started();
         Thread.ofVirtual().name("qemu-io").start(() -> {
             try {
                 ScopedValue.where(Breakpoints.ON_SUSPEND, settled::countDown).run(command);
             } finally {
+                // In this order: whoever waits for the command (aio_flush, the
+                // monitor) finds it done, and what its completion set off.
+                done.complete(null);
                 inFlight.finished();
                 settled.countDown();
             }
@@ -137,6 +157,7 @@ final class QemuIo {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+        return done;
     }
 
     /** flush prints nothing, not even a failure. */

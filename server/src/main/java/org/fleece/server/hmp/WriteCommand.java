@@ -2,6 +2,7 @@ package org.fleece.server.hmp;
 
 import org.fleece.block.BlockNode;
 import org.fleece.block.Errno;
+import org.fleece.block.RequestFlags;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -122,7 +123,7 @@ final class WriteCommand {
         String failure = null;
         try {
             if (zeroes) {
-                node.writeZeroes(offset, count, unmap);
+                node.writeZeroes(offset, count, unmap ? RequestFlags.MAY_UNMAP : 0);
             } else if (vmState) {
                 failure = Errno.ENOTSUP.text();
             } else if (compressed) {

@@ -1,0 +1,110 @@
+package org.fleece.block;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * A user of a node from outside the graph (QEMU's BlockBackend): an export,
+ * a job, HMP's qemu-io. It holds the node through a "root" edge with the
+ * permissions it needs, so nobody can take them away or delete the node
+ * meanwhile, and it is the door its owner's I/O goes through.
+ * Attach, change and detach on the control thread; I/O from any thread.
+ */
+public final class BlockBackend implements BlockParent {
+    private final BlockGraph graph;
+    private final String name;
+    private final Child root;
+    private boolean attached = true;
+
+    private BlockBackend(BlockGraph graph, String name, BlockNode node) {
+        this.graph = graph;
+        this.name = name;
+        this.root = new Child(this, "root", node);
+    }
+
+    /** Attaches a backend to the node with what it needs and shares; on a conflict nothing changes. */
+    static BlockBackend attach(BlockGraph graph, String name, BlockNode node, int perm, int shared) {
+        BlockBackend backend = new BlockBackend(graph, name, node);
+        BlockNode.link(backend.root);
+        try {
+            new PermissionUpdate().set(backend.root, perm, shared).refresh(List.of(node));
+        } catch (RuntimeException e) {
+            BlockNode.unlink(backend.root);
+            throw e;
+        }
+        graph.registerBackend(backend);
+        return backend;
+    }
+
+    /** Asks for other permissions; on a conflict the old ones stay. */
+    public void setPermissions(int perm, int shared) {
+        new PermissionUpdate().set(root, perm, shared).refresh(List.of(root.node()));
+    }
+
+    public int perm() {
+        return root.perm();
+    }
+
+    public int shared() {
+        return root.shared();
+    }
+
+    /** Lets go of the node; what the backend held is released for others. */
+    public void detach() {
+        if (attached) {
+            attached = false;
+            BlockNode.unlink(root);
+            graph.unregisterBackend(this);
+            new PermissionUpdate().refreshLoosened(List.of(root.node()));
+        }
+    }
+
+    public BlockNode node() {
+        return root.node();
+    }
+
+    /** The backend's name, "" for the anonymous ones exports and qemu-io use. */
+    public String name() {
+        return name;
+    }
+
+    public Child rootEdge() {
+        return root;
+    }
+
+    @Override
+    public String parentDescription() {
+        return name.isEmpty() ? "an unnamed block device" : "block device '" + name + "'";
+    }
+
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        root.node().read(offset, dst);
+    }
+
+    /** A write with {@link RequestFlags}: FUA. */
+    public void write(long offset, ByteBuffer src, int flags) throws IOException {
+        root.node().write(offset, src, flags);
+    }
+
+    /** Write-zeroes with {@link RequestFlags}: MAY_UNMAP, NO_FALLBACK, FUA. */
+    public void writeZeroes(long offset, long bytes, int flags) throws IOException {
+        root.node().writeZeroes(offset, bytes, flags);
+    }
+
+    public void discard(long offset, long bytes) throws IOException {
+        root.node().discard(offset, bytes);
+    }
+
+    public void flush() throws IOException {
+        root.node().flush();
+    }
+
+    public BlockStatus blockStatus(long offset, long bytes) throws IOException {
+        return root.node().blockStatus(offset, bytes);
+    }
+
+    public long length() throws IOException {
+        return root.node().length();
+    }
+}
