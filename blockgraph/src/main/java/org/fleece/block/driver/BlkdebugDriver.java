@@ -12,6 +12,7 @@ import org.fleece.block.Breakpoints;
 import org.fleece.block.ChildOpener;
 import org.fleece.block.Errno;
 import org.fleece.block.NodeOptions;
+import org.fleece.block.Perms;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -28,11 +29,17 @@ final class BlkdebugDriver implements BlockDriver, Breakpoints {
     private final BlkdebugState state;
     /** The strong options, flattened as QEMU shows them in a "json:" file name. */
     private final ObjectNode strong;
+    /** Permission bits asked of the image beyond what the parents need (take-child-perms)... */
+    private final int take;
+    /** ...and denied to others beyond what the parents deny (unshare-child-perms). */
+    private final int unshare;
 
-    private BlkdebugDriver(BlockNode image, BlkdebugState state, ObjectNode strong) {
+    private BlkdebugDriver(BlockNode image, BlkdebugState state, ObjectNode strong, int take, int unshare) {
         this.image = image;
         this.state = state;
         this.strong = strong;
+        this.take = take;
+        this.unshare = unshare;
     }
 
     static BlockDriver open(JsonNode options, NodeOptions base, ChildOpener children) {
@@ -46,7 +53,9 @@ final class BlkdebugDriver implements BlockDriver, Breakpoints {
         BlkdebugOptions.addRules(options, state);
         BlockNode image = children.open("image", options.get("image"));
         BlkdebugOptions.checkAfterImage(options);
-        BlkdebugDriver driver = new BlkdebugDriver(image, state, BlkdebugOptions.strong(options, base.inline()));
+        BlkdebugDriver driver = new BlkdebugDriver(image, state, BlkdebugOptions.strong(options, base.inline()),
+                BlkdebugOptions.permissions(options, "take-child-perms"),
+                BlkdebugOptions.permissions(options, "unshare-child-perms"));
         state.fire(BlkdebugEvent.NONE);
         return driver;
     }
@@ -117,6 +126,13 @@ final class BlkdebugDriver implements BlockDriver, Breakpoints {
     @Override
     public boolean reportsDirtyFlag() {
         return image.driver().reportsDirtyFlag();
+    }
+
+    /** A filter's permissions, changed by take-child-perms and unshare-child-perms (tests use them to force conflicts). */
+    @Override
+    public Perms childPermissions(String role, boolean writable, int perm, int shared) {
+        Perms filter = Perms.filter(perm, shared);
+        return new Perms(filter.perm() | take, filter.shared() & ~unshare);
     }
 
     @Override

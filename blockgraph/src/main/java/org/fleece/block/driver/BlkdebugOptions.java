@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.fleece.block.BlkdebugEvent;
 import org.fleece.block.BlockIOException;
 import org.fleece.block.Errno;
+import org.fleece.block.Permission;
 import org.fleece.qapi.QDictOrder;
 import org.fleece.qapi.QmpError;
 
@@ -20,9 +21,8 @@ import java.util.Map;
 
 /**
  * blkdebug's blockdev-add options, checked with QEMU's words where QEMU
- * refuses them. Fleece's own refusals (a config file, the request limits and
- * the permission modifiers, errnos it has no name for) say that it is Fleece
- * that does not support them.
+ * refuses them. Fleece's own refusals (a config file, the request limits,
+ * errnos it has no name for) say that it is Fleece that does not support them.
  */
 final class BlkdebugOptions {
     /** The request limits in QEMU's order of checking; each a multiple of align and of the one named with it. */
@@ -57,11 +57,6 @@ final class BlkdebugOptions {
             }
             throw QmpError.generic(
                     "blkdebug: config files are not supported by Fleece (use inject-error and set-state)");
-        }
-        for (String perms : new String[] {"take-child-perms", "unshare-child-perms"}) {
-            if (options.path(perms).size() > 0) {
-                throw QmpError.generic("blkdebug: '" + perms + "' is not supported by Fleece");
-            }
         }
     }
 
@@ -117,6 +112,13 @@ final class BlkdebugOptions {
 
     private static BlkdebugEvent event(JsonNode rule) {
         return BlkdebugEvent.find(rule.get("event").asText()).orElseThrow();
+    }
+
+    /** take-child-perms or unshare-child-perms as a set of {@link Permission} bits. */
+    static int permissions(JsonNode options, String name) {
+        List<String> names = new ArrayList<>();
+        options.path(name).forEach(value -> names.add(value.asText()));
+        return Permission.bits(names);
     }
 
     /**

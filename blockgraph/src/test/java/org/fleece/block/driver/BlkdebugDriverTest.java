@@ -6,7 +6,9 @@ import org.fleece.block.BlockGraph;
 import org.fleece.block.BlockIOException;
 import org.fleece.block.BlockNode;
 import org.fleece.block.Breakpoints;
+import org.fleece.block.Child;
 import org.fleece.block.Errno;
+import org.fleece.block.Permission;
 import org.fleece.qapi.QmpError;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -144,10 +146,21 @@ class BlkdebugDriverTest {
                 .hasMessage("blkdebug: config files are not supported by Fleece (use inject-error and set-state)");
         assertThatThrownBy(() -> graph.add(json(base + ",'max-transfer':4096}"))).isInstanceOf(QmpError.class)
                 .hasMessage("blkdebug: 'max-transfer' is not supported by Fleece");
-        assertThatThrownBy(() -> graph.add(json(base + ",'unshare-child-perms':['write']}")))
-                .isInstanceOf(QmpError.class).hasMessage("blkdebug: 'unshare-child-perms' is not supported by Fleece");
         assertThatThrownBy(() -> graph.add(json(base + ",'inject-error':[{'event':'read_aio','errno':-1}]}")))
                 .isInstanceOf(QmpError.class).hasMessage("blkdebug: errno -1 is not supported by Fleece");
         assertThat(graph.nodes()).isEmpty();
+    }
+
+    @Test
+    void takeAndUnshareChildPermissions() throws IOException {
+        String img = image();
+        graph.add(json("{'driver':'file','node-name':'f0','filename':'" + img + "'}"));
+        graph.add(json("{'driver':'blkdebug','node-name':'taker','image':'f0','take-child-perms':['write']}"));
+        Child edge = graph.find("taker").childEdges().getFirst();
+        assertThat(edge.perm()).isEqualTo(Permission.WRITE.bit());
+        assertThatThrownBy(() -> graph.add(json("{'driver':'blkdebug','node-name':'refuser','image':'f0',"
+                + "'unshare-child-perms':['write']}"))).isInstanceOf(QmpError.class).hasMessage(
+                "Permission conflict on node 'f0': permissions 'write' are both required by node 'taker' (uses node "
+                        + "'f0' as 'image' child) and unshared by node 'refuser' (uses node 'f0' as 'image' child).");
     }
 }
