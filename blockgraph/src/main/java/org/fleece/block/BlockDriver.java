@@ -59,6 +59,23 @@ public interface BlockDriver {
         return new BlockStatus(bytes, true, false, true);
     }
 
+    /** A blkdebug event reached this node (QEMU's bdrv_debug_event); only blkdebug listens. */
+    default void debugEvent(BlkdebugEvent event) {
+    }
+
+    /** The role of the child QEMU keeps as the node's file, its primary child: "image" for blkdebug. */
+    default String primaryChildRole() {
+        return "file";
+    }
+
+    /**
+     * Whether the node shows its primary child's data unchanged (QEMU's
+     * is_filter): queries show that child as the node's backing image.
+     */
+    default boolean isFilter() {
+        return false;
+    }
+
     /** Bytes the image takes on the host (query's "actual-size"), or -1 when it has no such notion. */
     long allocatedBytes() throws IOException;
 

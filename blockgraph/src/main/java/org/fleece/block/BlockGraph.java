@@ -22,7 +22,10 @@ import java.util.Set;
  * node while it changes; requests that arrive meanwhile wait at the node's gate.
  */
 public final class BlockGraph {
-    /** Registration order; queries list the newest first, as QEMU does. */
+    /**
+     * Registration order; queries list the newest first, as QEMU does. A node
+     * being opened may hold its place with null.
+     */
     private final Map<String, BlockNode> nodes = new LinkedHashMap<>();
     /** Names of nodes being opened: QEMU names a node before it opens its children. */
     private final Set<String> opening = new HashSet<>();
@@ -79,15 +82,28 @@ public final class BlockGraph {
     private BlockNode openNamed(String name, JsonNode options, NodeOptions parent, boolean ownedByMonitor,
                                 List<BlockNode> created) {
         NodeOptions base = NodeOptions.of(options, parent);
+        String nodeName = name != null ? name : NodeName.generate();
         Map<String, BlockNode> children = new LinkedHashMap<>();
         ChildOpener childOpener = (role, reference) -> {
+            // QEMU's block layer opens a node's "file" child before the node
+            // and registers the node before its driver opens any other child
+            // (blkdebug's "image"): queries list nodes in that order.
+            if (!role.equals("file")) {
+                nodes.putIfAbsent(nodeName, null);
+            }
             BlockNode child = reference.isTextual() ? existing(reference.asText())
                     : open(reference, base, false, created);
             children.put(role, child);
             return child;
         };
-        BlockDriver driver = Drivers.open(options.get("driver").asText(), options, base, childOpener);
-        BlockNode node = new BlockNode(name != null ? name : NodeName.generate(), driver, base, ownedByMonitor);
+        BlockDriver driver;
+        try {
+            driver = Drivers.open(options.get("driver").asText(), options, base, childOpener);
+        } catch (RuntimeException e) {
+            nodes.remove(nodeName, null);
+            throw e;
+        }
+        BlockNode node = new BlockNode(nodeName, driver, base, ownedByMonitor);
         List<Child> edges = new ArrayList<>();
         children.forEach((role, child) -> edges.add(new Child(node, role, child)));
         edges.forEach(BlockNode::link);
@@ -96,6 +112,7 @@ public final class BlockGraph {
         } catch (RuntimeException e) {
             edges.forEach(BlockNode::unlink);
             closeQuietly(driver);
+            nodes.remove(nodeName, null);
             throw e;
         }
         nodes.put(node.name(), node);

@@ -36,6 +36,12 @@ public final class BlockNode implements BlockParent {
     private boolean closed;
     /** The end of the highest write, write-zeroes or discard so far (query-blockstats' wr_highest_offset). */
     private final AtomicLong writeHighestOffset = new AtomicLong();
+    /**
+     * Counts writes (failed ones too, as QEMU does); a flush records the count
+     * it saw, so the next one knows whether data was written since.
+     */
+    private final AtomicLong writeGeneration = new AtomicLong();
+    private volatile long flushedGeneration;
 
     BlockNode(String name, BlockDriver driver, NodeOptions options, boolean ownedByMonitor) {
         this.name = name;
@@ -93,14 +99,20 @@ public final class BlockNode implements BlockParent {
         write(offset, src, 0);
     }
 
-    /** A write with {@link RequestFlags}: FUA. */
+    /**
+     * A write with {@link RequestFlags}: FUA. Writes fire pwritev (pwritev_zero)
+     * and pwritev_done on the node written, as QEMU's request path does.
+     */
     public void write(long offset, ByteBuffer src, int flags) throws IOException {
         check(offset, src.remaining(), true);
         long end = offset + src.remaining();
         enter();
         try {
+            driver.debugEvent(BlkdebugEvent.PWRITEV);
             driver.write(offset, src);
         } finally {
+            driver.debugEvent(BlkdebugEvent.PWRITEV_DONE);
+            writeGeneration.incrementAndGet();
             leave();
         }
         writeHighestOffset.accumulateAndGet(end, Math::max);
@@ -112,8 +124,11 @@ public final class BlockNode implements BlockParent {
         check(offset, bytes, true);
         enter();
         try {
+            driver.debugEvent(BlkdebugEvent.PWRITEV_ZERO);
             driver.writeZeroes(offset, bytes, flags);
         } finally {
+            driver.debugEvent(BlkdebugEvent.PWRITEV_DONE);
+            writeGeneration.incrementAndGet();
             leave();
         }
         writeHighestOffset.accumulateAndGet(offset + bytes, Math::max);
@@ -136,6 +151,7 @@ public final class BlockNode implements BlockParent {
         try {
             driver.discard(offset, bytes);
         } finally {
+            writeGeneration.incrementAndGet();
             leave();
         }
         writeHighestOffset.accumulateAndGet(offset + bytes, Math::max);
@@ -214,11 +230,39 @@ public final class BlockNode implements BlockParent {
         return driver.blockStatus(offset, bytes);
     }
 
-    /** cache.no-flush makes flushes succeed without reaching the disk, as in QEMU. */
+    /**
+     * cache.no-flush makes flushes succeed without reaching the disk, as in
+     * QEMU. The primary child hears flush_to_os on every flush, and
+     * flush_to_disk when there was a write since the last flush: the events
+     * QEMU fires, which blkdebug state machines count on.
+     */
     public void flush() throws IOException {
+        if (readOnly()) {
+            return;
+        }
+        long generation = writeGeneration.get();
+        BlockNode primary = primaryChild();
+        if (primary != null) {
+            primary.debugEvent(BlkdebugEvent.FLUSH_TO_OS);
+        }
         if (!options.cacheNoFlush()) {
+            if (primary != null && flushedGeneration != generation) {
+                primary.debugEvent(BlkdebugEvent.FLUSH_TO_DISK);
+            }
             driver.flush();
         }
+        flushedGeneration = generation;
+    }
+
+    /** A blkdebug event reached this node (QEMU's bdrv_debug_event). */
+    public void debugEvent(BlkdebugEvent event) {
+        driver.debugEvent(event);
+    }
+
+    /** The child QEMU keeps as this node's file; null if there is none. */
+    public BlockNode primaryChild() {
+        Child edge = children.get(driver.primaryChildRole());
+        return edge == null ? null : edge.node();
     }
 
     public long writeHighestOffset() {

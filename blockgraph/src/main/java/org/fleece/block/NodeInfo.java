@@ -13,15 +13,16 @@ public final class NodeInfo {
     private NodeInfo() {
     }
 
-    public static ArrayNode namedNodes(BlockGraph graph) {
+    /** flat: without the backing-image chain, as query-named-block-nodes' flat asks. */
+    public static ArrayNode namedNodes(BlockGraph graph, boolean flat) {
         ArrayNode list = JSON.arrayNode();
         for (BlockNode node : graph.nodes()) {
-            list.add(of(node));
+            list.add(of(node, flat));
         }
         return list;
     }
 
-    static ObjectNode of(BlockNode node) {
+    static ObjectNode of(BlockNode node, boolean flat) {
         BlockDriver driver = node.driver();
         NodeOptions options = node.options();
         ObjectNode info = JSON.objectNode();
@@ -29,13 +30,25 @@ public final class NodeInfo {
         info.put("node-name", node.name());
         info.put("ro", node.readOnly());
         info.put("drv", driver.name());
-        info.put("backing_file_depth", 0);
+        ObjectNode image = image(node);
+        int depth = 0;
+        if (!flat) {
+            // A filter's image info shows its child's as the backing image, down the chain of filters.
+            ObjectNode innermost = image;
+            for (BlockNode n = node; n.driver().isFilter() && n.primaryChild() != null; depth++) {
+                n = n.primaryChild();
+                ObjectNode child = image(n);
+                innermost.set("backing-image", child);
+                innermost = child;
+            }
+        }
+        info.put("backing_file_depth", depth);
         info.put("encrypted", false);
         info.put("detect_zeroes", options.detectZeroes());
         for (String limit : new String[] {"bps", "bps_rd", "bps_wr", "iops", "iops_rd", "iops_wr"}) {
             info.put(limit, 0);
         }
-        info.set("image", image(node));
+        info.set("image", image);
         info.putObject("cache").put("writeback", true).put("direct", options.cacheDirect())
                 .put("no-flush", options.cacheNoFlush());
         info.put("write_threshold", 0);

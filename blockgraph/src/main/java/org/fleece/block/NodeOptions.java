@@ -3,9 +3,15 @@ package org.fleece.block;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.fleece.qapi.QmpError;
 
-/** The options every node takes (BlockdevOptions' base), with QEMU's defaults filled in. */
+/**
+ * The options every node takes (BlockdevOptions' base), with QEMU's defaults
+ * filled in. inline: the node was given inside its parent's options, which
+ * QEMU passes on through one more copy (it shows in the order of a json:
+ * file name's keys).
+ */
 public record NodeOptions(JsonNode given, boolean readOnly, boolean autoReadOnly, boolean forceShare,
-                          String discard, String detectZeroes, boolean cacheDirect, boolean cacheNoFlush) {
+                          String discard, String detectZeroes, boolean cacheDirect, boolean cacheNoFlush,
+                          boolean inline) {
     /**
      * Reads the base options; a child inherits read-only and cache settings
      * from its parent unless it sets them itself, as in QEMU.
@@ -22,6 +28,7 @@ public record NodeOptions(JsonNode given, boolean readOnly, boolean autoReadOnly
                 options.path("discard").asText("ignore"),
                 options.path("detect-zeroes").asText("off"),
                 cache.path("direct").asBoolean(parent != null && parent.cacheDirect()),
-                cache.path("no-flush").asBoolean(parent != null && parent.cacheNoFlush()));
+                cache.path("no-flush").asBoolean(parent != null && parent.cacheNoFlush()),
+                parent != null);
     }
 }

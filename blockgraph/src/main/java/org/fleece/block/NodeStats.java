@@ -48,7 +48,7 @@ public final class NodeStats {
         if (specific != null) {
             entry.set("driver-specific", specific);
         }
-        BlockNode file = node.children().get("file");
+        BlockNode file = node.primaryChild();
         if (file != null) {
             entry.set("parent", of(file));
         }

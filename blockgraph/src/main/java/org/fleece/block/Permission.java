@@ -31,6 +31,19 @@ public enum Permission {
         return 1 << ordinal();
     }
 
+    /** The set named by BlockPermission values; the schema has already refused other names. */
+    public static int bits(Iterable<String> qapiNames) {
+        int bits = NONE;
+        for (String name : qapiNames) {
+            for (Permission p : values()) {
+                if (p.qapiName.equals(name)) {
+                    bits |= p.bit();
+                }
+            }
+        }
+        return bits;
+    }
+
     /** "consistent read, write": how QEMU's error messages name a set. */
     public static String describe(int bits) {
         StringJoiner names = new StringJoiner(", ");

@@ -63,7 +63,7 @@ public final class Daemon {
     public Daemon() {
         new ControlCommands(schema, version, chardevs::values, this::quit).registerIn(commands);
         new BlockCommands(graph).registerIn(commands);
-        new HmpCommands(graph).registerIn(commands);
+        new HmpCommands(graph, control::execute).registerIn(commands);
         new NbdCommands(exports).registerIn(commands);
         commands.checkAgainst(schema);
     }

@@ -17,6 +17,7 @@ public final class Drivers {
     }
 
     private static final Map<String, Opener> OPENERS = Map.of(
+            "blkdebug", BlkdebugDriver::open,
             "file", FileDriver::open,
             "raw", RawDriver::open,
             "null-co", NullDriver::open);

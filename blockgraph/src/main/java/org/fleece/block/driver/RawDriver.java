@@ -3,6 +3,7 @@ package org.fleece.block.driver;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.fleece.block.BlkdebugEvent;
 import org.fleece.block.BlockDriver;
 import org.fleece.block.BlockNode;
 import org.fleece.block.BlockStatus;
@@ -97,11 +98,13 @@ final class RawDriver implements BlockDriver {
 
     @Override
     public void read(long position, ByteBuffer dst) throws IOException {
+        file.debugEvent(BlkdebugEvent.READ_AIO);
         file.read(offset + position, dst);
     }
 
     @Override
     public void write(long position, ByteBuffer src) throws IOException {
+        file.debugEvent(BlkdebugEvent.WRITE_AIO);
         file.write(offset + position, src);
     }
 
@@ -141,6 +144,12 @@ final class RawDriver implements BlockDriver {
     @Override
     public long allocatedBytes() throws IOException {
         return file.driver().allocatedBytes();
+    }
+
+    /** QEMU asks the file below for the image's state. */
+    @Override
+    public boolean reportsDirtyFlag() {
+        return file.driver().reportsDirtyFlag();
     }
 
     @Override

@@ -26,7 +26,8 @@ public final class BlockCommands {
         }).register("blockdev-del", (args, ctx) -> {
             graph.delete(args.get("node-name").asText());
             return null;
-        }).register("query-named-block-nodes", (args, ctx) -> NodeInfo.namedNodes(graph))
+        }).register("query-named-block-nodes",
+                (args, ctx) -> NodeInfo.namedNodes(graph, args.path("flat").asBoolean(false)))
                 .register("block_resize", (args, ctx) -> {
                     graph.resize(args.has("device") ? args.get("device").asText() : null,
                             args.has("node-name") ? args.get("node-name").asText() : null, args.get("size").asLong());

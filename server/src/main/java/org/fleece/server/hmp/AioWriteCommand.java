@@ -9,8 +9,9 @@ import java.util.List;
 /**
  * aio_write [-Cfiquz] [-P pattern] off len [len..]: one write of the lengths
  * added up (each one a buffer in QEMU), filled with the pattern (0xcd by
- * default), or with -z one write of zeroes. Done synchronously here; the
- * result lines are those QEMU prints when the request completes. Quirks of
+ * default), or with -z one write of zeroes. The monitor waits for it unless
+ * a blkdebug breakpoint holds it (see {@link QemuIo}); the result lines are
+ * those QEMU prints when the request completes. Quirks of
  * qemu-io 7.2 kept on purpose: -P is not refused with -z (the pattern is
  * ignored), and a -z write reports the time since the clock's origin (QEMU
  * never starts its stopwatch for it), i.e. the host's uptime.

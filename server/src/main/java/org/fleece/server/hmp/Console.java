@@ -32,7 +32,7 @@ final class Console {
     }
 
     /** Monitor output; each '\n' becomes "\r\n" as HMP's output buffer does it. */
-    void monitor(String text) {
+    synchronized void monitor(String text) {
         monitor.append(text.replace("\n", "\r\n"));
     }
 
@@ -46,7 +46,8 @@ final class Console {
         monitor("warning: " + message + "\n");
     }
 
-    String reply() {
+    /** What the monitor got so far; a command that goes on after the reply (held at a breakpoint) adds to nobody. */
+    synchronized String reply() {
         return monitor.toString();
     }
 }

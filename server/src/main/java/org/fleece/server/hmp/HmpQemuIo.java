@@ -5,6 +5,8 @@ import org.fleece.block.BlockGraph;
 import org.fleece.block.BlockNode;
 import org.fleece.block.Permission;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 
 /**
@@ -19,10 +21,14 @@ final class HmpQemuIo {
 
     private final BlockGraph graph;
     private final LongSupplier clock;
+    /** Runs a task on the control thread, after the command at hand. */
+    private final Executor control;
+    private final RequestsInFlight inFlight = new RequestsInFlight();
 
-    HmpQemuIo(BlockGraph graph, LongSupplier clock) {
+    HmpQemuIo(BlockGraph graph, LongSupplier clock, Executor control) {
         this.graph = graph;
         this.clock = clock;
+        this.control = control;
     }
 
     void run(HmpArguments arguments, Console console) throws HmpArguments.Failed {
@@ -40,12 +46,21 @@ final class HmpQemuIo {
             return;
         }
         // Like HMP in QEMU: a BlockBackend that asks for nothing until a command
-        // needs to write, gone when the command is done.
+        // needs to write, gone when the command is done. A command whose request
+        // a breakpoint holds is done later: its backend goes then, on the
+        // control thread, where graph changes happen.
         BlockBackend backend = graph.attachBackend(node, "", Permission.NONE, Permission.ALL);
+        CompletableFuture<Void> done;
         try {
-            new QemuIo(backend, console, clock).run(command);
-        } finally {
+            done = new QemuIo(backend, console, clock, inFlight).run(command);
+        } catch (RuntimeException e) {
             backend.detach();
+            throw e;
+        }
+        if (done.isDone()) {
+            backend.detach();
+        } else {
+            done.whenComplete((result, failure) -> control.execute(backend::detach));
         }
     }
 }

@@ -29,7 +29,7 @@ class HumanMonitorTest {
     private final BlockGraph graph = new BlockGraph();
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final HmpCommands hmp = new HmpCommands(graph, new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), () -> 0);
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), () -> 0, Runnable::run);
 
     HumanMonitorTest() throws IOException {
         graph.add(JSON.readTree("{\"driver\":\"null-co\",\"node-name\":\"null0\",\"size\":4096}"));

@@ -43,7 +43,7 @@ class QemuIoTest {
                 long now = clock;
                 clock += 1_000_000;
                 return now;
-            });
+            }, Runnable::run);
     private Path image;
 
     private record Result(String reply, String out, String err) {
@@ -301,5 +301,45 @@ class QemuIoTest {
         // After "--" an option is an operand: three operands.
         stdout("qemu-io disk0 \"read -q -P 0x33 -- 0 4k -v\"", "read [-abCqv] [-P pattern [-s off] [-l len]] off len -- "
                 + "reads a number of bytes at a specified offset\n");
+    }
+
+    /** A raw node "bd" over blkdebug over the image; blkdebug's own lines go to the process's stdout, not here. */
+    private void blkdebugNode() throws IOException {
+        graph.add(json("{'driver':'raw','node-name':'bd','file':{'driver':'blkdebug','image':'file0',"
+                + "'inject-error':[{'event':'read_aio','errno':28,'sector':8,'once':true}]}}"));
+    }
+
+    @Test
+    void injectedErrorsPrintTheirErrno() throws IOException {
+        blkdebugNode();
+        stdout("qemu-io bd \"read 0 512\"", report("read", 512, 0, "512 bytes", "500 KiB"));
+        stdout("qemu-io bd \"read 4096 512\"", "read failed: No space left on device\n");
+        stdout("qemu-io bd \"read 4096 512\"", report("read", 512, 4096, "512 bytes", "500 KiB"));
+    }
+
+    @Test
+    void aHeldAioWriteGivesTheMonitorBackAndCompletesWhenResumed() throws IOException {
+        blkdebugNode();
+        stdout("qemu-io bd \"break write_aio a\"", "");
+        stdout("qemu-io bd \"aio_write -P 0x66 0 512\"", "");
+        stdout("qemu-io bd \"wait_break a\"", "");
+        assertThat(Files.readAllBytes(image)[0]).isZero();
+        // The resumed request completes on its own thread, during resume or the aio_flush after it.
+        String printed = hmp("qemu-io bd \"resume a\"").out() + hmp("qemu-io bd \"aio_flush\"").out();
+        assertThat(printed).startsWith("wrote 512/512 bytes at offset 0\n");
+        assertThat(Files.readAllBytes(image)[0]).isEqualTo((byte) 0x66);
+    }
+
+    @Test
+    void breakpointErrors() throws IOException {
+        blkdebugNode();
+        stdout("qemu-io bd \"break bogus a\"", "Could not set breakpoint: No such file or directory\n");
+        stdout("qemu-io bd \"resume a\"", "Could not resume request: No such file or directory\n");
+        stdout("qemu-io bd \"remove_break a\"", "Could not remove breakpoint a: No such file or directory\n");
+        stdout("qemu-io disk0 \"break write_aio a\"", "Could not set breakpoint: Operation not supported\n");
+        stdout("qemu-io disk0 \"resume a\"", "Could not resume request: Operation not supported\n");
+        stdout("qemu-io disk0 \"remove_break a\"", "Could not remove breakpoint a: Operation not supported\n");
+        stdout("qemu-io disk0 \"wait_break a\"", "");
+        assertThat(hmp("qemu-io bd \"break a\"").err()).isEqualTo("bad argument count 1 to break, expected 2 arguments\n");
     }
 }
