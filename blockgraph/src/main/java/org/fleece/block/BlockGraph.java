@@ -166,6 +166,12 @@ public final class BlockGraph {
             drained(node, () -> {
                 try {
                     node.driver().truncate(size);
+                    // The nodes below may have changed size too; their bitmaps follow, as in QEMU.
+                    List<BlockNode> subtree = new ArrayList<>();
+                    collect(node, subtree);
+                    for (BlockNode changed : subtree) {
+                        changed.bitmaps().truncate(changed.length());
+                    }
                 } catch (IOException e) {
                     throw QmpError.generic("Could not resize: " + Errno.describe(e));
                 }

@@ -1,10 +1,10 @@
 package org.fleece.block;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.fleece.block.bitmap.NodeBitmaps;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -21,6 +21,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class BlockNode implements BlockParent {
     private final String name;
+    /** Marked by every write, write-zeroes and discard, failed ones too, before the request completes, as in QEMU. */
+    private final NodeBitmaps bitmaps = new NodeBitmaps();
     private final BlockDriver driver;
     private final NodeOptions options;
     private final Map<String, Child> children = new LinkedHashMap<>();
@@ -52,6 +54,10 @@ public final class BlockNode implements BlockParent {
 
     public String name() {
         return name;
+    }
+
+    public NodeBitmaps bitmaps() {
+        return bitmaps;
     }
 
     public BlockDriver driver() {
@@ -112,6 +118,7 @@ public final class BlockNode implements BlockParent {
             driver.write(offset, src);
         } finally {
             driver.debugEvent(BlkdebugEvent.PWRITEV_DONE);
+            bitmaps.markDirty(offset, end - offset);
             writeGeneration.incrementAndGet();
             leave();
         }
@@ -128,6 +135,7 @@ public final class BlockNode implements BlockParent {
             driver.writeZeroes(offset, bytes, flags);
         } finally {
             driver.debugEvent(BlkdebugEvent.PWRITEV_DONE);
+            bitmaps.markDirty(offset, bytes);
             writeGeneration.incrementAndGet();
             leave();
         }
@@ -151,6 +159,7 @@ public final class BlockNode implements BlockParent {
         try {
             driver.discard(offset, bytes);
         } finally {
+            bitmaps.markDirty(offset, bytes);
             writeGeneration.incrementAndGet();
             leave();
         }
