@@ -131,5 +131,19 @@ public interface BlockDriver {
     default void abortPermissions() {
     }
 
+    /** The format's cluster size, or 0 where there is none: the default bitmap granularity follows it. */
+    default long clusterSize() {
+        return 0;
+    }
+
+    /** Whether a persistent bitmap of that name and granularity could be stored in the image; QEMU's error if not. */
+    default void checkCanStoreBitmap(String nodeName, String bitmap, long granularity) {
+        throw QmpError.generic("Can't store persistent bitmaps to " + nodeName + ": Operation not supported");
+    }
+
+    /** Drops a persistent bitmap from the image (only drivers that store them have any). */
+    default void removePersistentBitmap(String bitmap) {
+    }
+
     void close() throws IOException;
 }

@@ -181,6 +181,17 @@ public final class BlockGraph {
         }
     }
 
+    /** Runs a change with every node drained: no request is in flight anywhere until it is done. */
+    public void drainedAll(Runnable change) {
+        List<BlockNode> all = nodes();
+        all.forEach(BlockNode::drainBegin);
+        try {
+            change.run();
+        } finally {
+            all.forEach(BlockNode::drainEnd);
+        }
+    }
+
     /** Runs a change with the node and everything below it drained. */
     private static void drained(BlockNode node, Runnable change) {
         List<BlockNode> subtree = new ArrayList<>();

@@ -25,6 +25,8 @@ public final class BlockNode implements BlockParent {
     private final NodeBitmaps bitmaps = new NodeBitmaps();
     private final BlockDriver driver;
     private final NodeOptions options;
+    /** discard=unmap: discards go through, and write-zeroes may leave holes. */
+    private final boolean unmap;
     private final Map<String, Child> children = new LinkedHashMap<>();
     /** Newest first, the order in which QEMU checks parents against each other. */
     private final List<Child> parents = new ArrayList<>();
@@ -49,6 +51,7 @@ public final class BlockNode implements BlockParent {
         this.name = name;
         this.driver = driver;
         this.options = options;
+        this.unmap = options.discard().equals("unmap");
         this.ownedByMonitor = ownedByMonitor;
     }
 
@@ -129,6 +132,9 @@ public final class BlockNode implements BlockParent {
     /** Write-zeroes with {@link RequestFlags}: MAY_UNMAP, NO_FALLBACK, FUA. */
     public void writeZeroes(long offset, long bytes, int flags) throws IOException {
         check(offset, bytes, true);
+        if (!unmap) {
+            flags &= ~RequestFlags.MAY_UNMAP;
+        }
         enter();
         try {
             driver.debugEvent(BlkdebugEvent.PWRITEV_ZERO);
@@ -153,8 +159,15 @@ public final class BlockNode implements BlockParent {
         }
     }
 
+    /**
+     * Without discard=unmap the node drops discards as QEMU does, before
+     * anything sees them: they reach no driver and dirty no bitmap.
+     */
     public void discard(long offset, long bytes) throws IOException {
         check(offset, bytes, true);
+        if (!unmap) {
+            return;
+        }
         enter();
         try {
             driver.discard(offset, bytes);

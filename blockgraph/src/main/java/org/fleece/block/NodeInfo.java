@@ -3,6 +3,7 @@ package org.fleece.block;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.fleece.block.bitmap.DirtyBitmap;
 
 import java.io.IOException;
 
@@ -52,7 +53,26 @@ public final class NodeInfo {
         info.putObject("cache").put("writeback", true).put("direct", options.cacheDirect())
                 .put("no-flush", options.cacheNoFlush());
         info.put("write_threshold", 0);
+        if (!node.bitmaps().isEmpty()) {
+            ArrayNode bitmaps = info.putArray("dirty-bitmaps");
+            node.bitmaps().all().forEach(bitmap -> bitmaps.add(bitmap(bitmap)));
+        }
         return info;
+    }
+
+    /** BlockDirtyInfo: "inconsistent" only when it is true, as QEMU reports it. */
+    private static ObjectNode bitmap(DirtyBitmap bitmap) {
+        ObjectNode entry = JSON.objectNode();
+        entry.put("name", bitmap.name());
+        entry.put("recording", bitmap.recording());
+        entry.put("persistent", bitmap.persistent());
+        entry.put("busy", bitmap.busy());
+        entry.put("granularity", bitmap.granularity());
+        entry.put("count", bitmap.count());
+        if (bitmap.inconsistent()) {
+            entry.put("inconsistent", true);
+        }
+        return entry;
     }
 
     private static ObjectNode image(BlockNode node) {

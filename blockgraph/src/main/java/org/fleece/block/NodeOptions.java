@@ -1,6 +1,7 @@
 package org.fleece.block;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.fleece.block.driver.Drivers;
 import org.fleece.qapi.QmpError;
 
 /**
@@ -12,6 +13,17 @@ import org.fleece.qapi.QmpError;
 public record NodeOptions(JsonNode given, boolean readOnly, boolean autoReadOnly, boolean forceShare,
                           String discard, String detectZeroes, boolean cacheDirect, boolean cacheNoFlush,
                           boolean inline) {
+    /**
+     * A format's children default to discard=unmap (the format decides what
+     * to pass on); other children inherit their parent's setting, as in QEMU.
+     */
+    private static String inheritedDiscard(NodeOptions parent) {
+        if (parent == null) {
+            return "ignore";
+        }
+        return Drivers.isFormat(parent.given().path("driver").asText()) ? "unmap" : parent.discard();
+    }
+
     /**
      * Reads the base options; a child inherits read-only and cache settings
      * from its parent unless it sets them itself, as in QEMU.
@@ -25,7 +37,7 @@ public record NodeOptions(JsonNode given, boolean readOnly, boolean autoReadOnly
                 options.path("read-only").asBoolean(parent != null && parent.readOnly()),
                 options.path("auto-read-only").asBoolean(parent != null && parent.autoReadOnly()),
                 options.path("force-share").asBoolean(false),
-                options.path("discard").asText("ignore"),
+                options.path("discard").asText(inheritedDiscard(parent)),
                 options.path("detect-zeroes").asText("off"),
                 cache.path("direct").asBoolean(parent != null && parent.cacheDirect()),
                 cache.path("no-flush").asBoolean(parent != null && parent.cacheNoFlush()),

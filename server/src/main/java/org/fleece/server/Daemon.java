@@ -14,6 +14,7 @@ import org.fleece.server.chardev.NullChardev;
 import org.fleece.server.chardev.SocketChardev;
 import org.fleece.server.chardev.StdioChardev;
 import org.fleece.server.block.BlockCommands;
+import org.fleece.server.block.TransactionCommands;
 import org.fleece.server.cli.CliError;
 import org.fleece.server.cli.JsonOption;
 import org.fleece.server.cli.CommandLine;
@@ -63,6 +64,7 @@ public final class Daemon {
     public Daemon() {
         new ControlCommands(schema, version, chardevs::values, this::quit).registerIn(commands);
         new BlockCommands(graph).registerIn(commands);
+        new TransactionCommands(graph).registerIn(commands);
         new HmpCommands(graph, control::execute).registerIn(commands);
         new NbdCommands(exports).registerIn(commands);
         commands.checkAgainst(schema);

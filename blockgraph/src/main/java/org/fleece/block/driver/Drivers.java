@@ -7,6 +7,7 @@ import org.fleece.block.NodeOptions;
 import org.fleece.qapi.QmpError;
 
 import java.util.Map;
+import java.util.Set;
 
 /** The driver table: blockdev-add's driver name to the code that opens it. */
 public final class Drivers {
@@ -22,7 +23,14 @@ public final class Drivers {
             "raw", RawDriver::open,
             "null-co", NullDriver::open);
 
+    /** Image formats (as opposed to protocols and filters): their children default to discard=unmap. */
+    private static final Set<String> FORMATS = Set.of("raw", "qcow2");
+
     private Drivers() {
+    }
+
+    public static boolean isFormat(String driver) {
+        return FORMATS.contains(driver);
     }
 
     public static BlockDriver open(String driver, JsonNode options, NodeOptions base, ChildOpener children) {

@@ -36,7 +36,6 @@ final class FileDriver implements BlockDriver {
     private final Path path;
     private final FileChannel channel;
     private final int fd;
-    private final boolean unmap;
     /** Absent unless cache.direct=on. */
     private final DirectIo direct;
     /** Absent with locking=off. */
@@ -54,7 +53,6 @@ final class FileDriver implements BlockDriver {
         this.path = path;
         this.channel = channel;
         this.fd = PosixFiles.open(path, writable);
-        this.unmap = base.discard().equals("unmap");
         this.locks = base.given().path("locking").asText("auto").equals("off") ? null : new ImageLocks(fd, path.toString());
         this.size = channel.size();
         this.direct = base.cacheDirect()
@@ -143,13 +141,13 @@ final class FileDriver implements BlockDriver {
         }
     }
 
-    /** Zeroes by fallocate (punching a hole when unmapping is allowed), falling back to writing zeroes. */
+    /** Zeroes by fallocate (punching a hole when the request may unmap), falling back to writing zeroes. */
     @Override
     public void writeZeroes(long offset, long length, int flags) throws IOException {
         long end = Math.min(offset + length, size);
         try {
             if (end > offset) {
-                PosixFiles.fallocate(fd, RequestFlags.has(flags, RequestFlags.MAY_UNMAP) && unmap
+                PosixFiles.fallocate(fd, RequestFlags.has(flags, RequestFlags.MAY_UNMAP)
                         ? PosixFiles.FALLOC_FL_PUNCH_HOLE | PosixFiles.FALLOC_FL_KEEP_SIZE
                         : PosixFiles.FALLOC_FL_ZERO_RANGE | PosixFiles.FALLOC_FL_KEEP_SIZE, offset, end - offset);
             }
@@ -164,19 +162,17 @@ final class FileDriver implements BlockDriver {
         }
     }
 
-    /** With discard=unmap, punches a hole; otherwise the hint is dropped, as QEMU's discard=ignore does. */
+    /** Punches a hole (the node only passes discards on with discard=unmap); where holes cannot be made, drops the hint. */
     @Override
     public void discard(long offset, long length) throws IOException {
-        if (unmap) {
-            try {
-                PosixFiles.fallocate(fd, PosixFiles.FALLOC_FL_PUNCH_HOLE | PosixFiles.FALLOC_FL_KEEP_SIZE, offset, length);
-                discardsOk.incrementAndGet();
-                discardedBytes.addAndGet(length);
-            } catch (BlockIOException e) {
-                discardsFailed.incrementAndGet();
-                if (e.errno() != Errno.ENOTSUP) {
-                    throw e;
-                }
+        try {
+            PosixFiles.fallocate(fd, PosixFiles.FALLOC_FL_PUNCH_HOLE | PosixFiles.FALLOC_FL_KEEP_SIZE, offset, length);
+            discardsOk.incrementAndGet();
+            discardedBytes.addAndGet(length);
+        } catch (BlockIOException e) {
+            discardsFailed.incrementAndGet();
+            if (e.errno() != Errno.ENOTSUP) {
+                throw e;
             }
         }
     }

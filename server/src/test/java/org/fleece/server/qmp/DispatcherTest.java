@@ -69,6 +69,7 @@ class DispatcherTest {
         new org.fleece.server.control.ControlCommands(SCHEMA, JSON.createObjectNode(), java.util.List::of, () -> { })
                 .registerIn(real);
         new org.fleece.server.block.BlockCommands(new org.fleece.block.BlockGraph()).registerIn(real);
+        new org.fleece.server.block.TransactionCommands(new org.fleece.block.BlockGraph()).registerIn(real);
         new org.fleece.server.hmp.HmpCommands(new org.fleece.block.BlockGraph(), Runnable::run).registerIn(real);
         new org.fleece.server.nbd.NbdCommands(new org.fleece.server.nbd.BlockExports(
                 new org.fleece.block.BlockGraph(), Runnable::run, id -> { })).registerIn(real);

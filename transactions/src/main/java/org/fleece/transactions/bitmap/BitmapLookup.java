@@ -1,0 +1,66 @@
+package org.fleece.transactions.bitmap;
+
+import org.fleece.block.BlockGraph;
+import org.fleece.block.BlockNode;
+import org.fleece.block.bitmap.DirtyBitmap;
+import org.fleece.qapi.QmpError;
+
+/** Finding a node's bitmap, and QEMU's checks on what a command may do with it, in QEMU's order and words. */
+public final class BitmapLookup {
+    private BitmapLookup() {
+    }
+
+    public static BlockNode node(BlockGraph graph, String node) {
+        BlockNode found = graph.find(node);
+        if (found == null) {
+            throw QmpError.generic("Node '" + node + "' not found");
+        }
+        return found;
+    }
+
+    public static DirtyBitmap bitmap(BlockGraph graph, String node, String name) {
+        return bitmap(node(graph, node), name);
+    }
+
+    public static DirtyBitmap bitmap(BlockNode node, String name) {
+        DirtyBitmap bitmap = node.bitmaps().find(name);
+        if (bitmap == null) {
+            throw QmpError.generic("Dirty bitmap '" + name + "' not found");
+        }
+        return bitmap;
+    }
+
+    /** Not used by a job, an export or a removal in progress. */
+    static void notBusy(DirtyBitmap bitmap) {
+        if (bitmap.busy()) {
+            throw QmpError.generic("Bitmap '" + bitmap.name()
+                    + "' is currently in use by another operation and cannot be used");
+        }
+    }
+
+    static void writable(DirtyBitmap bitmap) {
+        if (bitmap.readonly()) {
+            throw QmpError.generic("Bitmap '" + bitmap.name() + "' is readonly and cannot be modified");
+        }
+    }
+
+    static void consistent(DirtyBitmap bitmap) {
+        if (bitmap.inconsistent()) {
+            throw QmpError.generic("Bitmap '" + bitmap.name() + "' is inconsistent and cannot be used")
+                    .withHint("Try block-dirty-bitmap-remove to delete this bitmap from disk\n");
+        }
+    }
+
+    /** QEMU's default check: busy, then read-only, then inconsistent. */
+    static void modifiable(DirtyBitmap bitmap) {
+        notBusy(bitmap);
+        writable(bitmap);
+        consistent(bitmap);
+    }
+
+    /** What enable, disable and merge sources need: a read-only bitmap will do. */
+    static void usable(DirtyBitmap bitmap) {
+        notBusy(bitmap);
+        consistent(bitmap);
+    }
+}
