@@ -1,9 +1,12 @@
 package org.fleece.server.nbd;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.fleece.block.BlockBackend;
 import org.fleece.block.BlockGraph;
 import org.fleece.block.BlockNode;
 import org.fleece.block.Permission;
+import org.fleece.block.bitmap.DirtyBitmap;
 import org.fleece.qapi.QmpError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,8 +36,9 @@ public final class BlockExports {
     private static final long STOP_WAIT_SECONDS = 30;
 
     /** What block-export-add and nbd-server-add ask for. */
+    /** bitmaps: BlockDirtyBitmapOrStr values, or null. */
     public record Options(String id, String nodeName, String iothread, String name, String description, boolean writable,
-                          boolean writethrough, boolean allocationDepth) {
+                          boolean writethrough, boolean allocationDepth, JsonNode bitmaps) {
     }
 
     private final BlockGraph graph;
@@ -142,18 +146,22 @@ public final class BlockExports {
         } catch (IOException e) {
             throw QmpError.generic("Failed to determine the NBD export's length");
         }
+        List<DirtyBitmap> bitmaps = ExportedBitmaps.resolve(graph, backend.node(), o.bitmaps(), o.writable());
+        // Exported bitmaps are busy: nobody may change them under a client reading them.
+        bitmaps.forEach(bitmap -> bitmap.setBusy(true));
         return new NbdExport(o.id(), name, o.description(), backend, o.writable(), o.writethrough(),
-                o.allocationDepth(), size);
+                o.allocationDepth(), size, bitmaps);
     }
 
     /** nbd-server-add: the deprecated form, whose export id is its name and which exports read-only nodes read-only. */
-    public void addLegacy(String device, String name, String description, boolean writable) {
+    public void addLegacy(String device, String name, String description, boolean writable, String bitmap) {
         BlockNode node = graph.find(device);
         if (node == null) {
             throw QmpError.generic("Cannot find device='" + device + "' nor node-name='" + device + "'");
         }
         String id = name != null ? name : device;
-        add(new Options(id, device, null, id, description, writable && !node.readOnly(), false, false));
+        add(new Options(id, device, null, id, description, writable && !node.readOnly(), false, false,
+                bitmap == null ? null : JsonNodeFactory.instance.arrayNode().add(bitmap)));
     }
 
     /** block-export-del; the export is gone at once without clients, otherwise when the last one leaves. */
@@ -187,6 +195,7 @@ public final class BlockExports {
             return;
         }
         table.remove(export);
+        export.bitmaps().forEach(bitmap -> bitmap.setBusy(false));
         export.backend().detach();
         deleted.accept(export.id());
     }

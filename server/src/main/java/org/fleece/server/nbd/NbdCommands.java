@@ -23,7 +23,7 @@ public final class NbdCommands {
             return null;
         }).register("nbd-server-add", (args, ctx) -> {
             exports.addLegacy(args.get("device").asText(), text(args, "name"), text(args, "description"),
-                    args.path("writable").asBoolean(false));
+                    args.path("writable").asBoolean(false), text(args, "bitmap"));
             return null;
         }).register("nbd-server-remove", (args, ctx) -> {
             exports.remove(args.get("name").asText(), hard(args));
@@ -47,7 +47,8 @@ public final class NbdCommands {
     public static void add(BlockExports exports, JsonNode args) {
         exports.add(new BlockExports.Options(args.get("id").asText(), args.get("node-name").asText(),
                 text(args, "iothread"), text(args, "name"), text(args, "description"), args.path("writable").asBoolean(false),
-                args.path("writethrough").asBoolean(false), args.path("allocation-depth").asBoolean(false)));
+                args.path("writethrough").asBoolean(false), args.path("allocation-depth").asBoolean(false),
+                args.get("bitmaps")));
     }
 
     private ArrayNode query() {

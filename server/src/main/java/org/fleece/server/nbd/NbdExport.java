@@ -1,6 +1,7 @@
 package org.fleece.server.nbd;
 
 import org.fleece.block.BlockBackend;
+import org.fleece.block.bitmap.DirtyBitmap;
 
 import java.util.List;
 import java.util.Set;
@@ -21,6 +22,8 @@ public final class NbdExport {
     private final boolean writable;
     private final boolean writethrough;
     private final boolean allocationDepth;
+    /** Offered as qemu:dirty-bitmap:NAME contexts, in the order given; busy while exported. */
+    private final List<DirtyBitmap> bitmaps;
     /** The node's length rounded down to whole sectors, fixed for the export's life as in QEMU. */
     private final long size;
     private final Set<NbdClient> clients = ConcurrentHashMap.newKeySet();
@@ -28,7 +31,7 @@ public final class NbdExport {
     private boolean shuttingDown;
 
     NbdExport(String id, String name, String description, BlockBackend backend, boolean writable, boolean writethrough,
-              boolean allocationDepth, long size) {
+              boolean allocationDepth, long size, List<DirtyBitmap> bitmaps) {
         this.id = id;
         this.name = name;
         this.description = description;
@@ -37,6 +40,11 @@ public final class NbdExport {
         this.writethrough = writethrough;
         this.allocationDepth = allocationDepth;
         this.size = size & ~511L;
+        this.bitmaps = List.copyOf(bitmaps);
+    }
+
+    List<DirtyBitmap> bitmaps() {
+        return bitmaps;
     }
 
     public String id() {

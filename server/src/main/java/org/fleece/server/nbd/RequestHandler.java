@@ -3,10 +3,12 @@ package org.fleece.server.nbd;
 import org.fleece.block.BlockBackend;
 import org.fleece.block.BlockStatus;
 import org.fleece.block.RequestFlags;
+import org.fleece.block.bitmap.DirtyBitmap;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -19,6 +21,8 @@ final class RequestHandler {
     /** base:allocation's flags. */
     private static final int BASE_HOLE = 1;
     private static final int BASE_ZERO = 2;
+    /** qemu:dirty-bitmap: the range was written since the bitmap was last cleared. */
+    private static final int STATE_DIRTY = 1;
 
     /** A block request that failed: its errno and the message a structured reply carries. */
     private static final class Failed extends Exception {
@@ -241,7 +245,39 @@ final class RequestHandler {
         if (contexts.allocationDepth()) {
             chunks.add(extents(r, new Extents(MetaContexts.ALLOCATION_DEPTH_ID, limit), true));
         }
+        BitSet bitmaps = contexts.bitmaps();
+        for (int i = bitmaps.nextSetBit(0); i >= 0; i = bitmaps.nextSetBit(i + 1)) {
+            chunks.add(dirtyExtents(r, export.bitmaps().get(i),
+                    new Extents(MetaContexts.FIRST_BITMAP_ID + i, limit)));
+        }
         replies.blockStatus(r.handle(), chunks);
+    }
+
+    /**
+     * A bitmap's clean and dirty runs over the request, QEMU's way: dirty
+     * areas of at most INT32_MAX bytes each, clean gaps between them, and the
+     * clean rest to the end of the request.
+     */
+    private static Extents dirtyExtents(Request r, DirtyBitmap bitmap, Extents extents) {
+        long end = r.offset() + r.length();
+        long start = r.offset();
+        while (start < end) {
+            long dirtyStart = bitmap.nextDirty(start);
+            if (dirtyStart < 0 || dirtyStart >= end) {
+                break;
+            }
+            long dirtyEnd = Math.min(Math.min(bitmap.nextClean(dirtyStart), end), dirtyStart + Integer.MAX_VALUE);
+            if (!addRun(extents, dirtyStart - start, 0) || !addRun(extents, dirtyEnd - dirtyStart, STATE_DIRTY)) {
+                return extents;
+            }
+            start = dirtyEnd;
+        }
+        addRun(extents, end - start, 0);
+        return extents;
+    }
+
+    private static boolean addRun(Extents extents, long length, int flags) {
+        return length == 0 || extents.add(length, flags);
     }
 
     private Extents extents(Request r, Extents extents, boolean depth) throws Failed {

@@ -59,7 +59,7 @@ public final class BitmapLookup {
     }
 
     /** What enable, disable and merge sources need: a read-only bitmap will do. */
-    static void usable(DirtyBitmap bitmap) {
+    public static void usable(DirtyBitmap bitmap) {
         notBusy(bitmap);
         consistent(bitmap);
     }

@@ -44,6 +44,8 @@ public final class BitmapMergeAction implements Action {
         for (JsonNode source : sources) {
             DirtyBitmap bitmapSource = source.isTextual() ? BitmapLookup.bitmap(owner, source.asText())
                     : BitmapLookup.bitmap(graph, source.get("node").asText(), source.get("name").asText());
+            // QEMU 7.2's order, source by source: find it, then check the target, then the source.
+            BitmapLookup.modifiable(destination);
             BitmapLookup.usable(bitmapSource);
             if (bitmapSource.length() != destination.length()) {
                 throw QmpError.generic("Bitmaps are of different sizes (destination size is " + destination.length()
@@ -51,7 +53,6 @@ public final class BitmapMergeAction implements Action {
             }
             found.add(bitmapSource);
         }
-        BitmapLookup.modifiable(destination);
         before = destination.backup();
         found.forEach(destination::mergeFrom);
         bitmap = destination;
