@@ -1,5 +1,6 @@
 package org.fleece.block.bitmap;
 
+import org.roaringbitmap.PeekableIntIterator;
 import org.roaringbitmap.RoaringBitmap;
 
 import java.util.Arrays;
@@ -88,12 +89,50 @@ public final class Granules {
         }
     }
 
-    /** Calls back once per maximal run of consecutive granules, in order. */
+    /**
+     * Calls back once per maximal run of consecutive granules, in order.
+     * Scattered granules cost one iterator step each; a long run is skipped
+     * over in one jump.
+     */
     void forEachRun(RunConsumer consumer) {
-        for (long first = next(0); first >= 0; ) {
-            long end = nextAbsent(first);
-            consumer.run(first, end - 1);
-            first = next(end);
+        long[] pending = {-1, -1};
+        RunConsumer joining = (first, last) -> {
+            if (pending[0] >= 0 && first == pending[1] + 1) {
+                pending[1] = last;
+                return;
+            }
+            if (pending[0] >= 0) {
+                consumer.run(pending[0], pending[1]);
+            }
+            pending[0] = first;
+            pending[1] = last;
+        };
+        for (int c = 0; c < chunks.length; c++) {
+            if (chunks[c] != null) {
+                chunkRuns(chunks[c], c * CHUNK, joining);
+            }
+        }
+        if (pending[0] >= 0) {
+            consumer.run(pending[0], pending[1]);
+        }
+    }
+
+    /** The runs of one chunk; one that reaches the chunk's end continues in the next chunk, if at all. */
+    private static void chunkRuns(RoaringBitmap chunk, long base, RunConsumer consumer) {
+        PeekableIntIterator it = chunk.getIntIterator();
+        while (it.hasNext()) {
+            long first = Integer.toUnsignedLong(it.next());
+            long last = first;
+            if (it.hasNext() && Integer.toUnsignedLong(it.peekNext()) == first + 1) {
+                long absent = chunk.nextAbsentValue((int) (first + 1));
+                if (absent < 0) {
+                    consumer.run(base + first, base + CHUNK - 1);
+                    return;
+                }
+                last = absent - 1;
+                it.advanceIfNeeded((int) absent);
+            }
+            consumer.run(base + first, base + last);
         }
     }
 

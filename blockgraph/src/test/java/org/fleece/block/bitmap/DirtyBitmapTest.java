@@ -93,6 +93,22 @@ class DirtyBitmapTest {
     }
 
     @Test
+    void hashesBitmapsLargerThanOneHashingWindow() throws Exception {
+        int granules = 80_000_123;
+        DirtyBitmap bitmap = new DirtyBitmap("b", 512, 512L * granules);
+        BitSet model = new BitSet();
+        Random random = new Random(3);
+        for (int i = 0; i < 2000; i++) {
+            int first = random.nextInt(granules - 5000);
+            int count = 1 + random.nextInt(i % 100 == 0 ? 4_000_000 : 300);
+            count = Math.min(count, granules - first);
+            bitmap.setDirty(512L * first, 512L * count);
+            model.set(first, first + count);
+        }
+        assertThat(BitmapHash.sha256(bitmap)).isEqualTo(denseSha256(model, granules));
+    }
+
+    @Test
     void hashesAsQemuDoesForAnEmptyBitmap() {
         // qemu-storage-daemon 7.2 on a 64 MiB raw node, 64 KiB granularity (sixteen zero words).
         assertThat(BitmapHash.sha256(new DirtyBitmap("b", 65536, 64 << 20)))

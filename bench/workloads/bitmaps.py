@@ -1,0 +1,94 @@
+"""bitmaps: dirty bitmaps on a 16 TiB null-co node at 64 KiB granularity
+(256 Mi granules, which QEMU keeps as a dense 32 MiB array per bitmap).
+
+Steps, each timed: block-dirty-bitmap-add; dirtying 100,000 scattered
+extents through a writable NBD export (python3-libnbd, QD 64) into b0, then
+100,000 others into b1 (b0 disabled meanwhile); merging b1 into b0; the
+sha256 of b0; query-named-block-nodes; clearing b1. Then eight more bitmaps
+each get b0's 200,000 extents by merge, and the daemon's resident memory
+with those ten bitmaps is read against its memory before the first."""
+
+import json
+import os
+import time
+
+from benchlib import workload
+from benchlib.procfs import kib, status
+from benchlib.stats import median
+from workloads import _nbd
+
+TWICE = workload.Target("ratio", "<=", 0.5, "2x faster than qsd")
+CLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_bitmap_dirty_client.py")
+SIZE = 16 << 40
+EXTENTS = 100000
+
+
+class Workload(workload.Workload):
+    name = "bitmaps"
+    description = "dirty bitmaps on a 16 TiB node: add, dirty 100,000 extents over NBD, merge, sha256, query, clear, RSS of 10"
+    order = 60
+    metrics = [
+        workload.Metric("add_ms", "ms", "lower", TWICE),
+        workload.Metric("dirty_ms", "ms", "lower", TWICE),
+        workload.Metric("merge_ms", "ms", "lower", TWICE),
+        workload.Metric("sha256_ms", "ms", "lower", TWICE),
+        workload.Metric("query_ms", "ms", "lower", TWICE),
+        workload.Metric("clear_ms", "ms", "lower", TWICE),
+        workload.Metric("rss10_mib", "MiB", "lower", workload.Target("ratio", "<=", 0.25, "4x smaller than qsd")),
+    ]
+
+    def setup(self, daemon):
+        self.extents = EXTENTS // 10 if self.quick else EXTENTS
+        self.proc = self.start(daemon)
+        self.pid = self.proc.read_pid()
+        qmp = self.proc.qmp
+        qmp.execute("blockdev-add", {"driver": "null-co", "node-name": "n0", "size": SIZE})
+        self.sock = os.path.join(self.proc.dir, "nbd.sock")
+        qmp.execute("nbd-server-start", {"addr": {"type": "unix", "data": {"path": self.sock}}})
+        qmp.execute("block-export-add", {"type": "nbd", "id": "e0", "node-name": "n0",
+                                         "name": "disk", "writable": True})
+
+    def timed(self, command, args):
+        t0 = time.perf_counter()
+        reply = self.proc.qmp.execute(command, args)
+        return (time.perf_counter() - t0) * 1000.0, reply
+
+    def dirty(self, phase):
+        _, out = _nbd.timed([_nbd.LIBNBD_PYTHON, CLIENT, _nbd.uri(self.sock), str(self.extents), str(phase)])
+        return json.loads(out)["seconds"] * 1000.0
+
+    def run(self):
+        rss_before = kib(status(self.pid)["VmRSS"])
+        adds = []
+        for _ in range(3):
+            t, _ = self.timed("block-dirty-bitmap-add", {"node": "n0", "name": "probe"})
+            adds.append(t)
+            self.proc.qmp.execute("block-dirty-bitmap-remove", {"node": "n0", "name": "probe"})
+        self.proc.qmp.execute("block-dirty-bitmap-add", {"node": "n0", "name": "b0"})
+        dirty = self.dirty(0)
+        self.proc.qmp.execute("block-dirty-bitmap-disable", {"node": "n0", "name": "b0"})
+        self.proc.qmp.execute("block-dirty-bitmap-add", {"node": "n0", "name": "b1"})
+        dirty += self.dirty(1)
+        self.proc.qmp.execute("block-dirty-bitmap-disable", {"node": "n0", "name": "b1"})
+        merge, _ = self.timed("block-dirty-bitmap-merge", {"node": "n0", "target": "b0", "bitmaps": ["b1"]})
+        sha, _ = self.timed("x-debug-block-dirty-bitmap-sha256", {"node": "n0", "name": "b0"})
+        query, nodes = self.timed("query-named-block-nodes", {})
+        counts = {b["name"]: b["count"] for b in nodes[0]["dirty-bitmaps"]}
+        if counts["b0"] < 2 * self.extents * 65536 * 0.99:
+            raise RuntimeError("b0 holds only %d bytes after dirtying" % counts["b0"])
+        clear, _ = self.timed("block-dirty-bitmap-clear", {"node": "n0", "name": "b1"})
+        self.proc.qmp.execute("block-dirty-bitmap-remove", {"node": "n0", "name": "b1"})
+        for i in range(2, 11):
+            self.proc.qmp.execute("block-dirty-bitmap-add", {"node": "n0", "name": "b%d" % i, "disabled": True})
+            self.proc.qmp.execute("block-dirty-bitmap-merge", {"node": "n0", "target": "b%d" % i, "bitmaps": ["b0"]})
+        time.sleep(0.5)
+        rss_after = kib(status(self.pid)["VmRSS"])
+        return {
+            "add_ms": median(adds),
+            "dirty_ms": dirty,
+            "merge_ms": merge,
+            "sha256_ms": sha,
+            "query_ms": query,
+            "clear_ms": clear,
+            "rss10_mib": max(rss_after, rss_before) / 1024.0,
+        }
