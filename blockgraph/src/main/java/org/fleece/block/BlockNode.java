@@ -25,6 +25,8 @@ public final class BlockNode implements BlockParent {
     private final NodeBitmaps bitmaps = new NodeBitmaps();
     private final BlockDriver driver;
     private final NodeOptions options;
+    /** detect-zeroes: "on" or "unmap" turns writes of zero buffers into write-zeroes; null when off. */
+    private final String detectZeroes;
     /** discard=unmap: discards go through, and write-zeroes may leave holes. */
     private final boolean unmap;
     private final Map<String, Child> children = new LinkedHashMap<>();
@@ -52,6 +54,7 @@ public final class BlockNode implements BlockParent {
         this.driver = driver;
         this.options = options;
         this.unmap = options.discard().equals("unmap");
+        this.detectZeroes = options.detectZeroes().equals("off") ? null : options.detectZeroes();
         this.ownedByMonitor = ownedByMonitor;
     }
 
@@ -114,6 +117,12 @@ public final class BlockNode implements BlockParent {
      */
     public void write(long offset, ByteBuffer src, int flags) throws IOException {
         check(offset, src.remaining(), true);
+        if (detectZeroes != null && isZero(src)) {
+            int length = src.remaining();
+            writeZeroes(offset, length, flags | (detectZeroes.equals("unmap") ? RequestFlags.MAY_UNMAP : 0));
+            src.position(src.limit());
+            return;
+        }
         long end = offset + src.remaining();
         enter();
         try {
@@ -147,6 +156,22 @@ public final class BlockNode implements BlockParent {
         }
         writeHighestOffset.accumulateAndGet(offset + bytes, Math::max);
         forceUnitAccess(flags);
+    }
+
+    private static boolean isZero(ByteBuffer buffer) {
+        int i = buffer.position();
+        int end = buffer.limit();
+        for (; i + 8 <= end; i += 8) {
+            if (buffer.getLong(i) != 0) {
+                return false;
+            }
+        }
+        for (; i < end; i++) {
+            if (buffer.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -25,19 +25,20 @@ public record NodeOptions(JsonNode given, boolean readOnly, boolean autoReadOnly
     }
 
     /**
-     * Reads the base options; a child inherits read-only and cache settings
-     * from its parent unless it sets them itself, as in QEMU.
+     * Reads the base options; a child inherits read-only, cache and discard
+     * settings from its parent unless it sets them itself, as in QEMU.
      */
     static NodeOptions of(JsonNode options, NodeOptions parent) {
         JsonNode cache = options.path("cache");
-        if (options.path("detect-zeroes").asText().equals("unmap") && !options.path("discard").asText().equals("unmap")) {
+        String discard = options.path("discard").asText(inheritedDiscard(parent));
+        if (options.path("detect-zeroes").asText().equals("unmap") && !discard.equals("unmap")) {
             throw QmpError.generic("setting detect-zeroes to unmap is not allowed without setting discard operation to unmap");
         }
         return new NodeOptions(options,
                 options.path("read-only").asBoolean(parent != null && parent.readOnly()),
                 options.path("auto-read-only").asBoolean(parent != null && parent.autoReadOnly()),
                 options.path("force-share").asBoolean(false),
-                options.path("discard").asText(inheritedDiscard(parent)),
+                discard,
                 options.path("detect-zeroes").asText("off"),
                 cache.path("direct").asBoolean(parent != null && parent.cacheDirect()),
                 cache.path("no-flush").asBoolean(parent != null && parent.cacheNoFlush()),
