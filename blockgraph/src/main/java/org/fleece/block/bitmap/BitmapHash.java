@@ -1,10 +1,9 @@
 package org.fleece.block.bitmap;
 
-import java.nio.ByteBuffer;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
@@ -16,10 +15,13 @@ import java.util.HexFormat;
  */
 public final class BitmapHash {
     private static final int WINDOW_WORDS = 1 << 19;
+    private static final ValueLayout.OfLong LITTLE_ENDIAN_LONG = ValueLayout.JAVA_LONG_UNALIGNED
+            .withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private final MessageDigest digest;
-    private final byte[] window = new byte[WINDOW_WORDS * 8];
-    private final ByteBuffer words = ByteBuffer.wrap(window).order(ByteOrder.LITTLE_ENDIAN);
+    private final Sha256 digest = Sha256.create();
+    /** Off-heap, so that libcrypto reads it in place. */
+    private final Arena arena = Arena.ofConfined();
+    private final MemorySegment window = arena.allocate(WINDOW_WORDS * 8L, 8);
     private final long totalWords;
     /** The first word the window holds; words before it are hashed already. */
     private long windowStart;
@@ -27,18 +29,17 @@ public final class BitmapHash {
 
     private BitmapHash(long totalWords) {
         this.totalWords = totalWords;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
     }
 
     public static String sha256(DirtyBitmap bitmap) {
         BitmapHash hash = new BitmapHash(Math.max(1, (bitmap.granuleCount() + 63) / 64));
-        bitmap.backup().forEachRun(hash::setBits);
-        hash.advanceTo(hash.totalWords);
-        return HexFormat.of().formatHex(hash.digest.digest());
+        try {
+            bitmap.backup().forEachRun(hash::setBits);
+            hash.advanceTo(hash.totalWords);
+            return HexFormat.of().formatHex(hash.digest.digest());
+        } finally {
+            hash.arena.close();
+        }
     }
 
     private void setBits(long first, long last) {
@@ -49,7 +50,7 @@ public final class BitmapHash {
             int from = (int) (bit % 64);
             int to = (int) Math.min(63, last - word * 64);
             long mask = (to == 63 ? -1L : (1L << (to + 1)) - 1) & (-1L << from);
-            words.putLong(index, words.getLong(index) | mask);
+            window.set(LITTLE_ENDIAN_LONG, index, window.get(LITTLE_ENDIAN_LONG, index) | mask);
             windowDirty = true;
             bit = word * 64 + 64;
         }
@@ -59,9 +60,9 @@ public final class BitmapHash {
     private void advanceTo(long word) {
         while (windowStart < totalWords && (word >= windowStart + WINDOW_WORDS || word >= totalWords)) {
             int words = (int) Math.min(WINDOW_WORDS, totalWords - windowStart);
-            digest.update(window, 0, words * 8);
+            digest.update(window, words * 8L);
             if (windowDirty) {
-                Arrays.fill(window, (byte) 0);
+                window.fill((byte) 0);
                 windowDirty = false;
             }
             windowStart += words;

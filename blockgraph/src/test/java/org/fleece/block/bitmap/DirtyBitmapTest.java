@@ -109,6 +109,24 @@ class DirtyBitmapTest {
     }
 
     @Test
+    void libcryptoAndTheJdkAgree() throws Exception {
+        assertThat(Sha256.Native.AVAILABLE).as("libcrypto is on every machine that runs QEMU").isTrue();
+        byte[] data = new byte[3 << 20];
+        new Random(5).nextBytes(data);
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            var segment = arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_BYTE, data);
+            Sha256 jdk = new Sha256.Jdk();
+            Sha256 chosen = Sha256.create();
+            jdk.update(segment, data.length);
+            chosen.update(segment, 1000);
+            chosen.update(segment.asSlice(1000), data.length - 1000);
+            String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+            assertThat(HexFormat.of().formatHex(jdk.digest())).isEqualTo(expected);
+            assertThat(HexFormat.of().formatHex(chosen.digest())).isEqualTo(expected);
+        }
+    }
+
+    @Test
     void hashesAsQemuDoesForAnEmptyBitmap() {
         // qemu-storage-daemon 7.2 on a 64 MiB raw node, 64 KiB granularity (sixteen zero words).
         assertThat(BitmapHash.sha256(new DirtyBitmap("b", 65536, 64 << 20)))
