@@ -18,7 +18,7 @@ from iot.env import (  # noqa: F401
     fleece_only, free_tcp_port, mode, notrun, run_program, sock_dir,
     sock_path, test_dir)
 from iot.output import (  # noqa: F401
-    DEFAULT_FILTERS, apply_filters, filter_node_names, filter_paths,
+    DEFAULT_FILTERS, apply_filters, filter_children, filter_node_names, filter_paths,
     filter_timestamps, filter_version, fmt, log, log_raw, raw_text)
 from iot.qmp import QMP, QMPClosed, QMPError, QMPTimeout  # noqa: F401
 from iot.exchange import exchange, sync  # noqa: F401

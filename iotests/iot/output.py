@@ -68,8 +68,19 @@ def filter_version(obj):
     return out
 
 
+def filter_children(obj):
+    """Drops BlockDeviceInfo's "children", which Fleece reports as upstream
+    QEMU does and qemu-storage-daemon 7.2 does not know."""
+    if isinstance(obj, list):
+        return [filter_children(v) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    return {k: filter_children(v) for k, v in obj.items()
+            if not (k == 'children' and 'drv' in obj and 'node-name' in obj)}
+
+
 DEFAULT_FILTERS = (filter_timestamps, filter_version, filter_paths,
-                   filter_node_names)
+                   filter_node_names, filter_children)
 
 
 def apply_filters(obj, filters):

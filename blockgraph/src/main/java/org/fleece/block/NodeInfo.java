@@ -44,6 +44,11 @@ public final class NodeInfo {
             }
         }
         info.put("backing_file_depth", depth);
+        // Upstream QEMU lists the children newest edge first.
+        ArrayNode children = info.putArray("children");
+        for (Child edge : node.childEdges().reversed()) {
+            children.addObject().put("child", edge.role()).put("node-name", edge.node().name());
+        }
         info.put("encrypted", false);
         info.put("detect_zeroes", options.detectZeroes());
         for (String limit : new String[] {"bps", "bps_rd", "bps_wr", "iops", "iops_rd", "iops_wr"}) {
