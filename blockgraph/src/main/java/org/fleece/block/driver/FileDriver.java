@@ -7,6 +7,7 @@ import org.fleece.block.BlockDriver;
 import org.fleece.block.BlockIOException;
 import org.fleece.block.BlockStatus;
 import org.fleece.block.Errno;
+import org.fleece.block.FileRegionSink;
 import org.fleece.block.ChildOpener;
 import org.fleece.block.NodeOptions;
 import org.fleece.block.PosixFiles;
@@ -129,6 +130,16 @@ final class FileDriver implements BlockDriver {
             }
             position += n;
         }
+    }
+
+    /** Not with cache.direct=on: the data must not come through the page cache then. */
+    @Override
+    public boolean readFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
+        if (direct != null) {
+            return false;
+        }
+        sink.transfer(channel, offset, length);
+        return true;
     }
 
     @Override

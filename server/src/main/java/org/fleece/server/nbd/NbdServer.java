@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The NBD server nbd-server-start creates: one listening socket, a virtual
- * thread accepting on it and one per client. Beyond max-connections, a client
+ * thread accepting on it and a platform thread per client. Beyond max-connections, a client
  * is not left waiting (as QEMU leaves it) but refused: every option it sends
  * is answered with NBD_REP_ERR_POLICY and a message saying why.
  */
@@ -86,7 +86,8 @@ public final class NbdServer {
             }
         }
         clients.add(client);
-        Thread.ofVirtual().name("nbd-client").start(client);
+        // A platform thread: the client's socket must stay in blocking mode (see Transmission).
+        Thread.ofPlatform().name("nbd-client").daemon().start(client);
     }
 
     void forget(NbdClient client) {

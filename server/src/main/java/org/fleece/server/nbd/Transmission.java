@@ -5,13 +5,21 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The transmission phase of one client: this thread reads requests one after
- * the other, and each runs on a virtual thread of its own, so replies go out
- * in the order requests complete. At most {@link #MAX_IN_FLIGHT} run at once
+ * The transmission phase of one client. This thread reads requests one after
+ * the other. A request alone (none in flight, none waiting behind it) runs
+ * right here, which spares a queue hand-off per request at queue depth 1;
+ * otherwise it goes to the client's request threads, so replies go out in
+ * the order requests complete. At most {@link #MAX_IN_FLIGHT} run at once
  * (QEMU's limit too); further requests wait in the socket.
+ * All of these are platform threads: a virtual thread would put the socket
+ * in non-blocking mode for good, and sendfile cannot wait on such a socket.
  */
 final class Transmission {
     private static final Logger LOG = LoggerFactory.getLogger(Transmission.class);
@@ -22,6 +30,9 @@ final class Transmission {
     private final RequestHandler handler;
     private final BufferPool pool;
     private final Semaphore slots = new Semaphore(MAX_IN_FLIGHT);
+    /** Started on the first request that cannot run on the reader, and only as many threads as requests overlap. */
+    private final ExecutorService workers = new ThreadPoolExecutor(MAX_IN_FLIGHT, MAX_IN_FLIGHT, 0, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), Thread.ofPlatform().name("nbd-request").daemon().factory());
 
     Transmission(NbdChannel channel, Negotiation.Session session, BufferPool pool) {
         this.channel = channel;
@@ -36,6 +47,7 @@ final class Transmission {
             serve();
         } finally {
             slots.acquireUninterruptibly(MAX_IN_FLIGHT);
+            workers.shutdown();
         }
     }
 
@@ -80,24 +92,32 @@ final class Transmission {
                 }
                 payload.flip();
             }
+            Request request = new Request(flags, type, handle, offset, length, payload);
             slots.acquireUninterruptibly();
-            dispatch(new Request(flags, type, handle, offset, length, payload));
+            if (slots.availablePermits() == MAX_IN_FLIGHT - 1 && !channel.buffered()) {
+                if (!handle(request)) {
+                    return;
+                }
+            } else {
+                workers.execute(() -> handle(request));
+            }
         }
     }
 
-    private void dispatch(Request request) {
-        Thread.ofVirtual().start(() -> {
-            try {
-                handler.handle(request);
-            } catch (IOException e) {
-                // The reply could not be sent: the client is gone or broken; wake the reader so it ends too.
-                channel.shutdown();
-            } finally {
-                if (request.payload() != null) {
-                    pool.give(request.payload());
-                }
-                slots.release();
+    /** Runs one request and frees its slot; false when its reply could not be sent. */
+    private boolean handle(Request request) {
+        try {
+            handler.handle(request);
+            return true;
+        } catch (IOException e) {
+            // The client is gone or broken; wake the reader so it ends too.
+            channel.shutdown();
+            return false;
+        } finally {
+            if (request.payload() != null) {
+                pool.give(request.payload());
             }
-        });
+            slots.release();
+        }
     }
 }
