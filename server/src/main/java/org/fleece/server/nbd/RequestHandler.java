@@ -37,6 +37,8 @@ final class RequestHandler {
     private final MetaContexts contexts;
     private final ReplyWriter replies;
     private final BufferPool pool;
+    /** Whether the last data read went out by sendfile, so the node's next reads and writes probably will be page cache copies too. */
+    private volatile boolean readsFromFile = true;
 
     RequestHandler(NbdExport export, MetaContexts contexts, ReplyWriter replies, BufferPool pool) {
         this.export = export;
@@ -44,6 +46,20 @@ final class RequestHandler {
         this.contexts = contexts;
         this.replies = replies;
         this.pool = pool;
+    }
+
+    /**
+     * Whether the request is a memory copy to or from the page cache: a read
+     * or a write without FUA while the node's data is in a host file (the last
+     * read went out by sendfile). Read replies by sendfile hold the socket from
+     * the first byte of data to the last, so such reads could not overlap on
+     * other threads anyway.
+     */
+    boolean quick(Request r) {
+        if (!readsFromFile || r.has(Nbd.CMD_FLAG_FUA)) {
+            return false;
+        }
+        return r.type() == Nbd.CMD_READ || r.type() == Nbd.CMD_WRITE && !export.writethrough();
     }
 
     void handle(Request r) throws IOException {
@@ -176,13 +192,14 @@ final class RequestHandler {
      */
     private boolean sentFromFile(long offset, long length, FileRegionSink reply) throws IOException, Failed {
         try {
-            return backend.readFileRegion(offset, length, (file, position, bytes) -> {
+            readsFromFile = backend.readFileRegion(offset, length, (file, position, bytes) -> {
                 try {
                     reply.transfer(file, position, bytes);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
             });
+            return readsFromFile;
         } catch (UncheckedIOException e) {
             throw e.getCause();
         } catch (IOException e) {

@@ -14,9 +14,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * The transmission phase of one client. This thread reads requests one after
  * the other. A request alone (none in flight, none waiting behind it) runs
- * right here, which spares a queue hand-off per request at queue depth 1;
- * otherwise it goes to the client's request threads, so replies go out in
- * the order requests complete. At most {@link #MAX_IN_FLIGHT} run at once
+ * right here, which spares a queue hand-off per request at queue depth 1.
+ * So does a quick request (see {@link RequestHandler#quick}): a hand-off to
+ * another thread and back costs more than it does. Other requests go to the
+ * client's request threads, so replies go out in the order requests complete. At most {@link #MAX_IN_FLIGHT} run at once
  * (QEMU's limit too); further requests wait in the socket.
  * All of these are platform threads: a virtual thread would put the socket
  * in non-blocking mode for good, and sendfile cannot wait on such a socket.
@@ -94,7 +95,8 @@ final class Transmission {
             }
             Request request = new Request(flags, type, handle, offset, length, payload);
             slots.acquireUninterruptibly();
-            if (slots.availablePermits() == MAX_IN_FLIGHT - 1 && !channel.buffered()) {
+            boolean alone = slots.availablePermits() == MAX_IN_FLIGHT - 1 && !channel.buffered();
+            if (alone || handler.quick(request)) {
                 if (!handle(request)) {
                     return;
                 }
