@@ -36,7 +36,7 @@ public final class NbdServer {
         this.unixPath = unixPath;
         this.maxConnections = maxConnections;
         this.exports = exports;
-        this.acceptor = Thread.ofVirtual().name("nbd-accept").start(this::acceptLoop);
+        this.acceptor = Thread.ofPlatform().name("nbd-accept").daemon().start(this::acceptLoop);
     }
 
     /** Binds and starts accepting; a failure to bind is a QmpError in QEMU's words. */
