@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -62,7 +63,7 @@ public final class BlockExports {
         NbdServer started = NbdServer.start(address, maxConnections, table);
         if (tlsCreds != null) {
             // Fleece has no --object, so no TLS credentials can exist under any id.
-            started.stop();
+            started.stop(Duration.ofSeconds(STOP_WAIT_SECONDS));
             throw QmpError.generic("No TLS credentials with id '" + tlsCreds + "'");
         }
         server = started;
@@ -75,7 +76,7 @@ public final class BlockExports {
         }
         List<NbdExport> exports = table.all();
         exports.forEach(e -> e.shutDown(true));
-        server.stop();
+        server.stop(Duration.ofSeconds(STOP_WAIT_SECONDS));
         server = null;
         for (NbdExport export : exports) {
             try {

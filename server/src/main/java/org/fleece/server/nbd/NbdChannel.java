@@ -112,14 +112,14 @@ final class NbdChannel implements AutoCloseable {
                     // must stay in blocking mode (used from platform threads only) for sendfile.
                     throw new IOException("sendfile made no progress");
                 }
-                writeZeroes(length - done);
+                sendZeroes(length - done);
                 return;
             }
             done += n;
         }
     }
 
-    private void writeZeroes(long length) throws IOException {
+    private void sendZeroes(long length) throws IOException {
         ByteBuffer zeroes = ByteBuffer.allocate((int) Math.min(length, READ_BUFFER));
         for (long left = length; left > 0; left -= zeroes.limit()) {
             writeAll(zeroes.clear().limit((int) Math.min(left, zeroes.capacity())));

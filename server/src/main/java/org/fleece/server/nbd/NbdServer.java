@@ -9,7 +9,9 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -27,7 +29,8 @@ public final class NbdServer {
     private final int maxConnections;
     private final ExportTable exports;
     private final BufferPool buffers = new BufferPool();
-    private final Set<NbdClient> clients = ConcurrentHashMap.newKeySet();
+    /** Each client and the thread it runs on. */
+    private final Map<NbdClient, Thread> clients = new ConcurrentHashMap<>();
     private final Set<NbdClient> admitted = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
 
@@ -85,9 +88,10 @@ public final class NbdServer {
                 admitted.add(client);
             }
         }
-        clients.add(client);
         // A platform thread: the client's socket must stay in blocking mode (see Transmission).
-        Thread.ofPlatform().name("nbd-client").daemon().start(client);
+        Thread thread = Thread.ofPlatform().name("nbd-client").daemon().unstarted(client);
+        clients.put(client, thread);
+        thread.start();
     }
 
     void forget(NbdClient client) {
@@ -97,8 +101,12 @@ public final class NbdServer {
         }
     }
 
-    /** Stops listening, removes the UNIX socket and drops every client, without waiting for them. */
-    void stop() {
+    /**
+     * Stops listening, removes the UNIX socket and drops every client, then
+     * waits (at most until the timeout) for their threads to end: once the
+     * server is stopped, none of its threads or descriptors is left.
+     */
+    void stop(Duration timeout) {
         try {
             listener.close();
         } catch (IOException e) {
@@ -116,6 +124,18 @@ public final class NbdServer {
                 LOG.warn("removing {}: {}", unixPath, e.toString());
             }
         }
-        List.copyOf(clients).forEach(NbdClient::disconnect);
+        List<Thread> dropped = List.copyOf(clients.values());
+        clients.keySet().forEach(NbdClient::disconnect);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            for (Thread thread : dropped) {
+                if (!thread.join(Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1)))) {
+                    LOG.warn("an NBD client still runs {} s after nbd-server-stop dropped it", timeout.toSeconds());
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

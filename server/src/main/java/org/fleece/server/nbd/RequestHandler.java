@@ -37,7 +37,10 @@ final class RequestHandler {
     private final MetaContexts contexts;
     private final ReplyWriter replies;
     private final BufferPool pool;
-    /** Whether the last data read went out by sendfile, so the node's next reads and writes probably will be page cache copies too. */
+    /**
+     * Whether the last data read went out by sendfile: the node keeps its data
+     * in a host file, so its reads and writes are page cache copies.
+     */
     private volatile boolean readsFromFile = true;
 
     RequestHandler(NbdExport export, MetaContexts contexts, ReplyWriter replies, BufferPool pool) {
@@ -192,14 +195,15 @@ final class RequestHandler {
      */
     private boolean sentFromFile(long offset, long length, FileRegionSink reply) throws IOException, Failed {
         try {
-            readsFromFile = backend.readFileRegion(offset, length, (file, position, bytes) -> {
+            boolean sent = backend.readFileRegion(offset, length, (file, position, bytes) -> {
                 try {
                     reply.transfer(file, position, bytes);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
             });
-            return readsFromFile;
+            readsFromFile = sent;
+            return sent;
         } catch (UncheckedIOException e) {
             throw e.getCause();
         } catch (IOException e) {

@@ -48,7 +48,8 @@ final class Transmission {
             serve();
         } finally {
             slots.acquireUninterruptibly(MAX_IN_FLIGHT);
-            workers.shutdown();
+            // Waits for the idle request threads to end too: a stopped server leaves no thread behind.
+            workers.close();
         }
     }
 
