@@ -43,6 +43,8 @@ public final class BlockExports {
     private final Executor control;
     private final Consumer<String> deleted;
     private final ExportTable table = new ExportTable();
+    /** Outlives each server: the next one reuses its threads. */
+    private final NbdThreads threads = new NbdThreads();
     private NbdServer server;
 
     /** @param deleted told the id of each export that is gone, to emit BLOCK_EXPORT_DELETED */
@@ -60,7 +62,7 @@ public final class BlockExports {
         if (server != null) {
             throw QmpError.generic("NBD server already running");
         }
-        NbdServer started = NbdServer.start(address, maxConnections, table);
+        NbdServer started = NbdServer.start(address, maxConnections, table, threads);
         if (tlsCreds != null) {
             // Fleece has no --object, so no TLS credentials can exist under any id.
             started.stop(Duration.ofSeconds(STOP_WAIT_SECONDS));

@@ -5,22 +5,19 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The transmission phase of one client. This thread reads requests one after
  * the other. A request alone (none in flight, none waiting behind it) runs
  * right here, which spares a queue hand-off per request at queue depth 1.
  * So does a quick request (see {@link RequestHandler#quick}): a hand-off to
- * another thread and back costs more than it does. Other requests go to the
- * client's request threads, so replies go out in the order requests complete. At most {@link #MAX_IN_FLIGHT} run at once
- * (QEMU's limit too); further requests wait in the socket.
- * All of these are platform threads: a virtual thread would put the socket
- * in non-blocking mode for good, and sendfile cannot wait on such a socket.
+ * another thread and back costs more than it does. Other requests go to
+ * other threads, so replies go out in the order requests complete. At most
+ * {@link #MAX_IN_FLIGHT} run at once (QEMU's limit too); further requests
+ * wait in the socket.
+ * All of these are platform threads ({@link NbdThreads}): a virtual thread would
+ * put the socket in non-blocking mode for good, and sendfile cannot wait on it.
  */
 final class Transmission {
     private static final Logger LOG = LoggerFactory.getLogger(Transmission.class);
@@ -31,12 +28,11 @@ final class Transmission {
     private final RequestHandler handler;
     private final BufferPool pool;
     private final Semaphore slots = new Semaphore(MAX_IN_FLIGHT);
-    /** Started on the first request that cannot run on the reader, and only as many threads as requests overlap. */
-    private final ExecutorService workers = new ThreadPoolExecutor(MAX_IN_FLIGHT, MAX_IN_FLIGHT, 0, TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(), Thread.ofPlatform().name("nbd-request").daemon().factory());
+    private final NbdThreads threads;
 
-    Transmission(NbdChannel channel, Negotiation.Session session, BufferPool pool) {
+    Transmission(NbdChannel channel, Negotiation.Session session, BufferPool pool, NbdThreads threads) {
         this.channel = channel;
+        this.threads = threads;
         this.replies = new ReplyWriter(channel, session.structuredReplies());
         this.handler = new RequestHandler(session.export(), session.contexts(), replies, pool);
         this.pool = pool;
@@ -48,8 +44,6 @@ final class Transmission {
             serve();
         } finally {
             slots.acquireUninterruptibly(MAX_IN_FLIGHT);
-            // Waits for the idle request threads to end too: a stopped server leaves no thread behind.
-            workers.close();
         }
     }
 
@@ -102,7 +96,7 @@ final class Transmission {
                     return;
                 }
             } else {
-                workers.execute(() -> handle(request));
+                threads.execute(() -> handle(request));
             }
         }
     }
