@@ -82,6 +82,11 @@ public final class BlockBackend implements BlockParent {
         root.node().read(offset, dst);
     }
 
+    /** Hands the range to the sink as a range of a host file, or false: then {@link #read} it. */
+    public boolean readFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
+        return root.node().readFileRegion(offset, length, sink);
+    }
+
     /** A write with {@link RequestFlags}: FUA. */
     public void write(long offset, ByteBuffer src, int flags) throws IOException {
         root.node().write(offset, src, flags);

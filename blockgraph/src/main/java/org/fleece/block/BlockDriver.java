@@ -25,6 +25,15 @@ public interface BlockDriver {
     void write(long offset, ByteBuffer src) throws IOException;
 
     /**
+     * Hands the range to {@code sink} as a range of a host file when the node
+     * stores it there byte for byte (raw over file does); false when it does
+     * not, and the caller must {@link #read} it instead.
+     */
+    default boolean readFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
+        return false;
+    }
+
+    /**
      * Makes the range read as zeroes ({@link RequestFlags} MAY_UNMAP, NO_FALLBACK);
      * drivers that can do better than writing zero buffers override it.
      */

@@ -107,6 +107,17 @@ public final class BlockNode implements BlockParent {
         }
     }
 
+    /** The range as a range of a host file, if the node stores it so: see {@link BlockDriver#readFileRegion}. */
+    public boolean readFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
+        check(offset, length, false);
+        enter();
+        try {
+            return driver.readFileRegion(offset, length, sink);
+        } finally {
+            leave();
+        }
+    }
+
     public void write(long offset, ByteBuffer src) throws IOException {
         write(offset, src, 0);
     }

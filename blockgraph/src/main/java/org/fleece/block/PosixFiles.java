@@ -41,6 +41,12 @@ public final class PosixFiles {
             Linker.Option.firstVariadicArg(2), Linker.Option.captureCallState("errno"));
     private static final long ERRNO_OFFSET = Linker.Option.captureStateLayout()
             .byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    /**
+     * Where lseek leaves its errno, one per thread: block status makes an lseek
+     * per extent, and an arena per call cost more than the call itself.
+     */
+    private static final ThreadLocal<MemorySegment> SEEK_ERRNO =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Linker.Option.captureStateLayout()));
 
     /** struct stat on x86_64 and aarch64 Linux: st_blocks at byte 64 of 144. */
     private static final long STAT_SIZE = 144;
@@ -133,16 +139,20 @@ public final class PosixFiles {
     }
 
     private static long seek(int fd, long offset, int whence) throws IOException {
-        return invoke((arena, errnoState) -> {
-            long result = (long) LSEEK.invokeExact(errnoState, fd, offset, whence);
-            if (result < 0) {
-                if (errno(errnoState) == ENXIO) {
-                    return -1L;
-                }
-                throw new BlockIOException(Errno.byNumber(errno(errnoState)));
+        MemorySegment errnoState = SEEK_ERRNO.get();
+        long result;
+        try {
+            result = (long) LSEEK.invokeExact(errnoState, fd, offset, whence);
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+        if (result < 0) {
+            if (errno(errnoState) == ENXIO) {
+                return -1L;
             }
-            return result;
-        });
+            throw new BlockIOException(Errno.byNumber(errno(errnoState)));
+        }
+        return result;
     }
 
     /** Sets the file's length; growing leaves a hole. */

@@ -102,4 +102,19 @@ class BlockGraphTest {
                 .isInstanceOf(BlockIOException.class).hasMessage("Input/output error");
         assertThat(Files.size(Path.of(img))).isEqualTo(1 << 20);
     }
+
+    @Test
+    void rawWithAnOffsetHandsReadsOverAsTheFileRegionBelow() throws IOException {
+        String img = image("a.img", 1 << 20);
+        graph.add(json("{'driver':'raw','node-name':'r0','offset':4096,'file':{'driver':'file','filename':'" + img + "'}}"));
+        BlockNode raw = graph.find("r0");
+        long[] region = new long[2];
+        assertThat(raw.readFileRegion(512, 1024, (file, position, length) -> {
+            region[0] = position;
+            region[1] = length;
+        })).isTrue();
+        assertThat(region).containsExactly(4096 + 512, 1024);
+        assertThatThrownBy(() -> raw.readFileRegion(raw.length() - 1, 2, (file, position, length) -> { }))
+                .isInstanceOf(BlockIOException.class).hasMessage("Input/output error");
+    }
 }

@@ -63,6 +63,36 @@ class FileDriverTest {
     }
 
     @Test
+    void dataFoundEarlierIsForgottenOnceDiscardOrWriteZeroesMakeHoles() throws IOException {
+        BlockNode node = node(",'discard':'unmap'");
+        node.write(0, pattern(2 * MIB, (byte) 1));
+        assertThat(node.blockStatus(0, 4L * MIB)).isEqualTo(new BlockStatus(2L * MIB, true, false, true));
+
+        node.discard(0, MIB);
+        assertThat(node.blockStatus(0, 4L * MIB)).isEqualTo(new BlockStatus(MIB, false, true, true));
+        assertThat(node.blockStatus(MIB, 3L * MIB)).isEqualTo(new BlockStatus(MIB, true, false, true));
+
+        node.writeZeroes(MIB, MIB / 2, RequestFlags.MAY_UNMAP);
+        assertThat(node.blockStatus(MIB, 3L * MIB)).isEqualTo(new BlockStatus(MIB / 2, false, true, true));
+    }
+
+    @Test
+    void readsHandTheRangeOverAsARegionOfTheFile() throws IOException {
+        BlockNode node = node("");
+        node.write(MIB, pattern(MIB, (byte) 7));
+        ByteBuffer seen = ByteBuffer.allocate(4096);
+        boolean handed = node.readFileRegion(MIB, 4096, (file, position, length) -> {
+            assertThat(position).isEqualTo(MIB);
+            assertThat(length).isEqualTo(4096);
+            file.read(seen, position);
+        });
+        assertThat(handed).isTrue();
+        assertThat(seen.flip()).isEqualTo(pattern(4096, (byte) 7));
+        assertThatThrownBy(() -> node.readFileRegion(4L * MIB, 1, (file, position, length) -> { }))
+                .isInstanceOf(BlockIOException.class);
+    }
+
+    @Test
     void discardIsDroppedUnlessTheNodeSaysUnmap() throws IOException {
         BlockNode node = node("");
         node.write(0, pattern(MIB, (byte) 1));

@@ -7,6 +7,7 @@ import org.fleece.block.BlockDriver;
 import org.fleece.block.BlockIOException;
 import org.fleece.block.BlockStatus;
 import org.fleece.block.Errno;
+import org.fleece.block.FileRegionSink;
 import org.fleece.block.ChildOpener;
 import org.fleece.block.NodeOptions;
 import org.fleece.block.PosixFiles;
@@ -45,6 +46,18 @@ final class FileDriver implements BlockDriver {
      * as QEMU keeps a node's length: it changes only through {@link #truncate}.
      */
     private volatile long size;
+    /**
+     * The last run of data lseek found, kept as QEMU's block-status cache keeps
+     * it: block status inside it (a structured read asks before every read)
+     * needs no lseek. Writes only turn holes into data; a run is good while
+     * {@link #zeroings} has not moved since the lseek that found it.
+     */
+    private volatile DataRun knownData;
+    /**
+     * Moves on before and after each discard, write-zeroes and truncation (what
+     * can turn data into holes), so a run found while one was under way is never used.
+     */
+    private final AtomicLong zeroings = new AtomicLong();
     private final AtomicLong discardsOk = new AtomicLong();
     private final AtomicLong discardsFailed = new AtomicLong();
     private final AtomicLong discardedBytes = new AtomicLong();
@@ -129,6 +142,16 @@ final class FileDriver implements BlockDriver {
         }
     }
 
+    /** Not with cache.direct=on: the data must not come through the page cache then. */
+    @Override
+    public boolean readFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
+        if (direct != null) {
+            return false;
+        }
+        sink.transfer(channel, offset, length);
+        return true;
+    }
+
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
         if (direct != null) {
@@ -145,6 +168,7 @@ final class FileDriver implements BlockDriver {
     @Override
     public void writeZeroes(long offset, long length, int flags) throws IOException {
         long end = Math.min(offset + length, size);
+        zeroings.incrementAndGet();
         try {
             if (end > offset) {
                 PosixFiles.fallocate(fd, RequestFlags.has(flags, RequestFlags.MAY_UNMAP)
@@ -159,12 +183,15 @@ final class FileDriver implements BlockDriver {
                 throw e;
             }
             BlockDriver.super.writeZeroes(offset, length, flags);
+        } finally {
+            zeroings.incrementAndGet();
         }
     }
 
     /** Punches a hole (the node only passes discards on with discard=unmap); where holes cannot be made, drops the hint. */
     @Override
     public void discard(long offset, long length) throws IOException {
+        zeroings.incrementAndGet();
         try {
             PosixFiles.fallocate(fd, PosixFiles.FALLOC_FL_PUNCH_HOLE | PosixFiles.FALLOC_FL_KEEP_SIZE, offset, length);
             discardsOk.incrementAndGet();
@@ -174,19 +201,40 @@ final class FileDriver implements BlockDriver {
             if (e.errno() != Errno.ENOTSUP) {
                 throw e;
             }
+        } finally {
+            zeroings.incrementAndGet();
         }
     }
 
-    /** Data where the file system has data; holes, and everything past the end of the file, read as zeroes. */
+    /**
+     * Data where the file system has data; holes, and everything past the end
+     * of the file, read as zeroes. After a hole the data that follows within
+     * the range is looked up at once: the caller nearly always asks about it next.
+     */
     @Override
     public BlockStatus blockStatus(long offset, long bytes) throws IOException {
-        long data = PosixFiles.nextData(fd, offset);
-        if (data == offset) {
-            long hole = PosixFiles.nextHole(fd, offset);
-            return new BlockStatus(Math.min(bytes, hole - offset), true, false, true);
+        long epoch = zeroings.get();
+        DataRun known = knownData;
+        if (known == null || !known.holds(offset, epoch)) {
+            long data = PosixFiles.nextData(fd, offset);
+            if (data != offset) {
+                if (data >= 0 && data < offset + bytes) {
+                    knownData = new DataRun(data, PosixFiles.nextHole(fd, data), epoch);
+                }
+                long holeEnd = data < 0 ? offset + bytes : Math.min(data, offset + bytes);
+                return new BlockStatus(holeEnd - offset, false, true, true);
+            }
+            known = new DataRun(offset, PosixFiles.nextHole(fd, offset), epoch);
+            knownData = known;
         }
-        long holeEnd = data < 0 ? offset + bytes : Math.min(data, offset + bytes);
-        return new BlockStatus(holeEnd - offset, false, true, true);
+        return new BlockStatus(Math.min(bytes, known.end() - offset), true, false, true);
+    }
+
+    /** Bytes from start (inclusive) to end (exclusive) held data when {@link #zeroings} was at epoch. */
+    private record DataRun(long start, long end, long epoch) {
+        boolean holds(long offset, long now) {
+            return epoch == now && start <= offset && offset < end;
+        }
     }
 
     @Override
@@ -216,8 +264,13 @@ final class FileDriver implements BlockDriver {
 
     @Override
     public void truncate(long size) throws IOException {
-        PosixFiles.truncate(fd, size);
-        this.size = size;
+        zeroings.incrementAndGet();
+        try {
+            PosixFiles.truncate(fd, size);
+            this.size = size;
+        } finally {
+            zeroings.incrementAndGet();
+        }
     }
 
     @Override

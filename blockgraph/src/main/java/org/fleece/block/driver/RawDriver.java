@@ -8,6 +8,7 @@ import org.fleece.block.BlockDriver;
 import org.fleece.block.BlockNode;
 import org.fleece.block.BlockStatus;
 import org.fleece.block.Errno;
+import org.fleece.block.FileRegionSink;
 import org.fleece.block.ChildOpener;
 import org.fleece.block.NodeOptions;
 import org.fleece.block.Permission;
@@ -100,6 +101,11 @@ final class RawDriver implements BlockDriver {
     public void read(long position, ByteBuffer dst) throws IOException {
         file.debugEvent(BlkdebugEvent.READ_AIO);
         file.read(offset + position, dst);
+    }
+
+    @Override
+    public boolean readFileRegion(long position, long length, FileRegionSink sink) throws IOException {
+        return file.readFileRegion(offset + position, length, sink);
     }
 
     @Override

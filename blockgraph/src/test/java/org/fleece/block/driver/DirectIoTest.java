@@ -39,6 +39,14 @@ class DirectIoTest {
     }
 
     @Test
+    void readsAreNotHandedOverAsAFileRegionThatWouldComeThroughThePageCache() throws IOException {
+        BlockNode node = directNode();
+        assertThat(node.readFileRegion(0, 4096, (file, position, length) -> {
+            throw new AssertionError("handed over");
+        })).isFalse();
+    }
+
+    @Test
     void unalignedRequestsReadBackWhatWasWritten() throws IOException {
         BlockNode node = directNode();
         byte[] model = new byte[SIZE];

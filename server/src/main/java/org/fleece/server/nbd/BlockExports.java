@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -46,6 +47,8 @@ public final class BlockExports {
     private final Executor control;
     private final Consumer<String> deleted;
     private final ExportTable table = new ExportTable();
+    /** Outlives each server: the next one reuses its threads. */
+    private final NbdThreads threads = new NbdThreads();
     private NbdServer server;
 
     /** @param deleted told the id of each export that is gone, to emit BLOCK_EXPORT_DELETED */
@@ -63,10 +66,10 @@ public final class BlockExports {
         if (server != null) {
             throw QmpError.generic("NBD server already running");
         }
-        NbdServer started = NbdServer.start(address, maxConnections, table);
+        NbdServer started = NbdServer.start(address, maxConnections, table, threads);
         if (tlsCreds != null) {
             // Fleece has no --object, so no TLS credentials can exist under any id.
-            started.stop();
+            started.stop(Duration.ofSeconds(STOP_WAIT_SECONDS));
             throw QmpError.generic("No TLS credentials with id '" + tlsCreds + "'");
         }
         server = started;
@@ -79,7 +82,7 @@ public final class BlockExports {
         }
         List<NbdExport> exports = table.all();
         exports.forEach(e -> e.shutDown(true));
-        server.stop();
+        server.stop(Duration.ofSeconds(STOP_WAIT_SECONDS));
         server = null;
         for (NbdExport export : exports) {
             try {

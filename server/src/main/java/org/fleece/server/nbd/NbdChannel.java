@@ -3,6 +3,7 @@ package org.fleece.server.nbd;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -51,6 +52,11 @@ final class NbdChannel implements AutoCloseable {
         }
     }
 
+    /** Whether bytes the client sent are already read and waiting here: another request, most likely. */
+    boolean buffered() {
+        return in.hasRemaining();
+    }
+
     ByteBuffer read(int length) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(length);
         readFully(buffer);
@@ -88,6 +94,35 @@ final class NbdChannel implements AutoCloseable {
         }
         while (left > 0) {
             left -= socket.write(buffers);
+        }
+    }
+
+    /**
+     * Sends file bytes with the write lock already held, by sendfile: they go
+     * from the page cache to the socket without passing through this process.
+     * Past the file's end (it shrank under the export) zeroes are sent.
+     */
+    void transferAll(FileChannel file, long position, long length) throws IOException {
+        long done = 0;
+        while (done < length) {
+            long n = file.transferTo(position + done, length - done, socket);
+            if (n == 0) {
+                if (position + done < file.size()) {
+                    // Only a non-blocking socket sends nothing before the file's end: the socket
+                    // must stay in blocking mode (used from platform threads only) for sendfile.
+                    throw new IOException("sendfile made no progress");
+                }
+                sendZeroes(length - done);
+                return;
+            }
+            done += n;
+        }
+    }
+
+    private void sendZeroes(long length) throws IOException {
+        ByteBuffer zeroes = ByteBuffer.allocate((int) Math.min(length, READ_BUFFER));
+        for (long left = length; left > 0; left -= zeroes.limit()) {
+            writeAll(zeroes.clear().limit((int) Math.min(left, zeroes.capacity())));
         }
     }
 

@@ -6,7 +6,7 @@ import org.slf4j.LoggerFactory;
 import java.io.EOFException;
 import java.io.IOException;
 
-/** One connection to the NBD server, from the greeting to the close, on its own virtual thread. */
+/** One connection to the NBD server, from the greeting to the close, on a thread of its own. */
 final class NbdClient implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(NbdClient.class);
 
@@ -34,7 +34,7 @@ final class NbdClient implements Runnable {
                 return;
             }
             try {
-                new Transmission(channel, session, server.buffers()).run();
+                new Transmission(channel, session, server.buffers(), server.threads()).run();
             } finally {
                 export.detach(this);
             }

@@ -2,6 +2,7 @@ package org.fleece.server.nbd;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -50,11 +51,44 @@ final class ReplyWriter {
         channel.write(simpleHeader(handle, 0), data);
     }
 
+    /** A whole read answered without structured replies, its data sent from a file by the kernel. */
+    void simpleData(long handle, FileChannel file, long position, long length) throws IOException {
+        sendWithFileData(simpleHeader(handle, 0), file, position, length);
+    }
+
     /** One OFFSET_DATA chunk. */
     void data(long handle, boolean last, long offset, ByteBuffer data) throws IOException {
-        ByteBuffer header = chunkHeader(handle, last ? Nbd.REPLY_FLAG_DONE : 0, Nbd.REPLY_TYPE_OFFSET_DATA,
-                8 + data.remaining());
-        channel.write(header, ByteBuffer.allocate(8).putLong(0, offset), data);
+        channel.write(dataChunkHeader(handle, last, offset, data.remaining()), data);
+    }
+
+    /** One OFFSET_DATA chunk, its data sent from a file by the kernel. */
+    void data(long handle, boolean last, long offset, FileChannel file, long position, long length)
+            throws IOException {
+        sendWithFileData(dataChunkHeader(handle, last, offset, (int) length), file, position, length);
+    }
+
+    /**
+     * Once the header is out the message must be finished: a failure after it
+     * leaves the client reading a reply that never ends, so the socket is shut.
+     */
+    private void sendWithFileData(ByteBuffer header, FileChannel file, long position, long length) throws IOException {
+        channel.writeLock().lock();
+        try {
+            channel.writeAll(header);
+            channel.transferAll(file, position, length);
+        } catch (IOException e) {
+            channel.shutdown();
+            throw e;
+        } finally {
+            channel.writeLock().unlock();
+        }
+    }
+
+    /** A chunk header and the offset that starts an OFFSET_DATA payload. */
+    private static ByteBuffer dataChunkHeader(long handle, boolean last, long offset, int length) {
+        return ByteBuffer.allocate(28).putInt(Nbd.STRUCTURED_REPLY_MAGIC)
+                .putShort((short) (last ? Nbd.REPLY_FLAG_DONE : 0)).putShort((short) Nbd.REPLY_TYPE_OFFSET_DATA)
+                .putLong(handle).putInt(8 + length).putLong(offset).flip();
     }
 
     /** One OFFSET_HOLE chunk: the range reads as zeroes. */

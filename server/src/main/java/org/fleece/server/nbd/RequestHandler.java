@@ -2,10 +2,12 @@ package org.fleece.server.nbd;
 
 import org.fleece.block.BlockBackend;
 import org.fleece.block.BlockStatus;
+import org.fleece.block.FileRegionSink;
 import org.fleece.block.RequestFlags;
 import org.fleece.block.bitmap.DirtyBitmap;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -39,6 +41,11 @@ final class RequestHandler {
     private final MetaContexts contexts;
     private final ReplyWriter replies;
     private final BufferPool pool;
+    /**
+     * Whether the last data read went out by sendfile: the node keeps its data
+     * in a host file, so its reads and writes are page cache copies.
+     */
+    private volatile boolean readsFromFile = true;
 
     RequestHandler(NbdExport export, MetaContexts contexts, ReplyWriter replies, BufferPool pool) {
         this.export = export;
@@ -46,6 +53,20 @@ final class RequestHandler {
         this.contexts = contexts;
         this.replies = replies;
         this.pool = pool;
+    }
+
+    /**
+     * Whether the request is a memory copy to or from the page cache: a read
+     * or a write without FUA while the node's data is in a host file (the last
+     * read went out by sendfile). Read replies by sendfile hold the socket from
+     * the first byte of data to the last, so such reads could not overlap on
+     * other threads anyway.
+     */
+    boolean quick(Request r) {
+        if (!readsFromFile || r.has(Nbd.CMD_FLAG_FUA)) {
+            return false;
+        }
+        return r.type() == Nbd.CMD_READ || r.type() == Nbd.CMD_WRITE && !export.writethrough();
     }
 
     void handle(Request r) throws IOException {
@@ -115,20 +136,26 @@ final class RequestHandler {
             // The protocol defines FUA for writes only; QEMU flushes before the read, and so does Fleece.
             flush("flush failed");
         }
-        if (replies.structured() && !r.has(Nbd.CMD_FLAG_DF) && r.length() > 0) {
+        if (!replies.structured()) {
+            simpleRead(r);
+        } else if (r.length() == 0) {
+            replies.none(r.handle());
+        } else if (r.has(Nbd.CMD_FLAG_DF)) {
+            dataChunk(r.handle(), true, r.offset(), (int) r.length());
+        } else {
             sparseRead(r);
+        }
+    }
+
+    private void simpleRead(Request r) throws IOException, Failed {
+        if (sentFromFile(r.offset(), r.length(),
+                (file, position, length) -> replies.simpleData(r.handle(), file, position, length))) {
             return;
         }
         ByteBuffer data = pool.take((int) r.length());
         try {
             readInto(r.offset(), data);
-            if (!replies.structured()) {
-                replies.simpleData(r.handle(), data.flip());
-            } else if (r.length() > 0) {
-                replies.data(r.handle(), true, r.offset(), data.flip());
-            } else {
-                replies.none(r.handle());
-            }
+            replies.simpleData(r.handle(), data.flip());
         } finally {
             pool.give(data);
         }
@@ -144,15 +171,47 @@ final class RequestHandler {
             if (status.zero()) {
                 replies.hole(r.handle(), last, at, (int) n);
             } else {
-                ByteBuffer data = pool.take((int) n);
-                try {
-                    readInto(at, data);
-                    replies.data(r.handle(), last, at, data.flip());
-                } finally {
-                    pool.give(data);
-                }
+                dataChunk(r.handle(), last, at, (int) n);
             }
             at += n;
+        }
+    }
+
+    /** One OFFSET_DATA chunk: straight from the file where the node allows it, else through a buffer. */
+    private void dataChunk(long handle, boolean last, long offset, int length) throws IOException, Failed {
+        if (sentFromFile(offset, length,
+                (file, position, bytes) -> replies.data(handle, last, offset, file, position, bytes))) {
+            return;
+        }
+        ByteBuffer data = pool.take(length);
+        try {
+            readInto(offset, data);
+            replies.data(handle, last, offset, data.flip());
+        } finally {
+            pool.give(data);
+        }
+    }
+
+    /**
+     * Sends the range by sendfile if the node keeps it in a host file as it is;
+     * false if it does not. A failure once the reply has begun is the socket's
+     * (the client is lost), not the block layer's.
+     */
+    private boolean sentFromFile(long offset, long length, FileRegionSink reply) throws IOException, Failed {
+        try {
+            boolean sent = backend.readFileRegion(offset, length, (file, position, bytes) -> {
+                try {
+                    reply.transfer(file, position, bytes);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            readsFromFile = sent;
+            return sent;
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        } catch (IOException e) {
+            throw new Failed(NbdErrno.of(e), "reading from file failed");
         }
     }
 

@@ -8,10 +8,16 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.Semaphore;
 
 /**
- * The transmission phase of one client: this thread reads requests one after
- * the other, and each runs on a virtual thread of its own, so replies go out
- * in the order requests complete. At most {@link #MAX_IN_FLIGHT} run at once
- * (QEMU's limit too); further requests wait in the socket.
+ * The transmission phase of one client. This thread reads requests one after
+ * the other. A request alone (none in flight, none waiting behind it) runs
+ * right here, which spares a queue hand-off per request at queue depth 1.
+ * So does a quick request (see {@link RequestHandler#quick}): a hand-off to
+ * another thread and back costs more than it does. Other requests go to
+ * other threads, so replies go out in the order requests complete. At most
+ * {@link #MAX_IN_FLIGHT} run at once (QEMU's limit too); further requests
+ * wait in the socket.
+ * All of these are platform threads ({@link NbdThreads}): a virtual thread would
+ * put the socket in non-blocking mode for good, and sendfile cannot wait on it.
  */
 final class Transmission {
     private static final Logger LOG = LoggerFactory.getLogger(Transmission.class);
@@ -22,9 +28,11 @@ final class Transmission {
     private final RequestHandler handler;
     private final BufferPool pool;
     private final Semaphore slots = new Semaphore(MAX_IN_FLIGHT);
+    private final NbdThreads threads;
 
-    Transmission(NbdChannel channel, Negotiation.Session session, BufferPool pool) {
+    Transmission(NbdChannel channel, Negotiation.Session session, BufferPool pool, NbdThreads threads) {
         this.channel = channel;
+        this.threads = threads;
         this.replies = new ReplyWriter(channel, session.structuredReplies());
         this.handler = new RequestHandler(session.export(), session.contexts(), replies, pool);
         this.pool = pool;
@@ -80,24 +88,33 @@ final class Transmission {
                 }
                 payload.flip();
             }
+            Request request = new Request(flags, type, handle, offset, length, payload);
             slots.acquireUninterruptibly();
-            dispatch(new Request(flags, type, handle, offset, length, payload));
+            boolean alone = slots.availablePermits() == MAX_IN_FLIGHT - 1 && !channel.buffered();
+            if (alone || handler.quick(request)) {
+                if (!handle(request)) {
+                    return;
+                }
+            } else {
+                threads.execute(() -> handle(request));
+            }
         }
     }
 
-    private void dispatch(Request request) {
-        Thread.ofVirtual().start(() -> {
-            try {
-                handler.handle(request);
-            } catch (IOException e) {
-                // The reply could not be sent: the client is gone or broken; wake the reader so it ends too.
-                channel.shutdown();
-            } finally {
-                if (request.payload() != null) {
-                    pool.give(request.payload());
-                }
-                slots.release();
+    /** Runs one request and frees its slot; false when its reply could not be sent. */
+    private boolean handle(Request request) {
+        try {
+            handler.handle(request);
+            return true;
+        } catch (IOException e) {
+            // The client is gone or broken; wake the reader so it ends too.
+            channel.shutdown();
+            return false;
+        } finally {
+            if (request.payload() != null) {
+                pool.give(request.payload());
             }
-        });
+            slots.release();
+        }
     }
 }
