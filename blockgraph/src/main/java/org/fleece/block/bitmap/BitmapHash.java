@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
@@ -22,6 +23,8 @@ public final class BitmapHash {
     /** Off-heap, so that libcrypto reads it in place. */
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment window = arena.allocate(WINDOW_WORDS * 8L, 8);
+    /** The window's words are built here, where plain array stores are cheap even before the JIT. */
+    private final long[] words = new long[WINDOW_WORDS];
     private final long totalWords;
     /** The first word the window holds; words before it are hashed already. */
     private long windowStart;
@@ -46,11 +49,9 @@ public final class BitmapHash {
         for (long bit = first; bit <= last; ) {
             long word = bit / 64;
             advanceTo(word);
-            int index = (int) (word - windowStart) * 8;
             int from = (int) (bit % 64);
             int to = (int) Math.min(63, last - word * 64);
-            long mask = (to == 63 ? -1L : (1L << (to + 1)) - 1) & (-1L << from);
-            window.set(LITTLE_ENDIAN_LONG, index, window.get(LITTLE_ENDIAN_LONG, index) | mask);
+            words[(int) (word - windowStart)] |= (to == 63 ? -1L : (1L << (to + 1)) - 1) & (-1L << from);
             windowDirty = true;
             bit = word * 64 + 64;
         }
@@ -59,13 +60,17 @@ public final class BitmapHash {
     /** Hashes whole windows until the word is inside the window, or everything once the word is the end. */
     private void advanceTo(long word) {
         while (windowStart < totalWords && (word >= windowStart + WINDOW_WORDS || word >= totalWords)) {
-            int words = (int) Math.min(WINDOW_WORDS, totalWords - windowStart);
-            digest.update(window, words * 8L);
+            int count = (int) Math.min(WINDOW_WORDS, totalWords - windowStart);
             if (windowDirty) {
+                MemorySegment.copy(words, 0, window, LITTLE_ENDIAN_LONG, 0, count);
+            }
+            digest.update(window, count * 8L);
+            if (windowDirty) {
+                Arrays.fill(words, 0);
                 window.fill((byte) 0);
                 windowDirty = false;
             }
-            windowStart += words;
+            windowStart += count;
         }
     }
 }
