@@ -194,12 +194,9 @@ public final class BackupJob extends Job {
         return status.zero();
     }
 
-    /** Clusters per chunk: a cluster at a time under a speed limit, else up to 1 MiB or max-chunk. */
+    /** Clusters per chunk: up to 1 MiB, or max-chunk. */
     private int chunkClusters() {
         long cluster = copy.clusterSize();
-        if (speed() > 0) {
-            return 1;
-        }
         long chunk = Math.max(cluster, BackupOptions.MAX_BUFFER);
         if (options.maxChunk() > 0) {
             chunk = Math.min(chunk, options.maxChunk());

@@ -347,10 +347,10 @@ public abstract class Job {
     }
 
     public void userResume() {
-        JobVerbs.check(this, JobVerb.RESUME);
         if (!userPaused) {
             throw QmpError.generic("Can't resume a job that was not paused");
         }
+        JobVerbs.check(this, JobVerb.RESUME);
         ioStatus = IoStatus.OK;
         userPaused = false;
         resume();
