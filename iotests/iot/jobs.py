@@ -32,16 +32,19 @@ def _is_status(e, job, status):
             and e['data'] == {'id': job, 'status': status})
 
 
-def wait_status(q, job, status, show=True):
-    """Collect events in order until JOB_STATUS_CHANGE {job, status}; print
-    them. Events after it stay queued."""
+def wait_status(q, job, status, show=True, also=()):
+    """Collect events in order until JOB_STATUS_CHANGE {job, status} (and
+    every (job, status) in also) was seen; print them. Events after it stay
+    queued."""
     pending = q.get_events()
     seen = []
+    wanted = {(job, status)} | set(also)
     while True:
         while pending:
             e = pending.pop(0)
             seen.append(e)
-            if _is_status(e, job, status):
+            wanted = {(j, s) for j, s in wanted if not _is_status(e, j, s)}
+            if not wanted:
                 q.events = pending + q.events
                 if show:
                     log_events(seen)

@@ -17,6 +17,8 @@ import java.util.Map;
 public final class JobManager {
     private final Map<String, Job> jobs = new LinkedHashMap<>();
     private final JobEvents events;
+    /** Jobs started inside the current drained section, paused until it ends. */
+    private final List<Job> drained = new ArrayList<>();
 
     public JobManager(JobEvents events) {
         this.events = events;
@@ -41,6 +43,24 @@ public final class JobManager {
         checkNewId(job.id());
         jobs.put(job.id(), job);
         job.created(this, txn == null ? new JobTxn() : txn);
+    }
+
+    /**
+     * A job started inside a drained section (a transaction) is paused at
+     * once, as QEMU's jobs are by the drained nodes they use.
+     */
+    public void startDrained(Job job) {
+        job.start();
+        job.pause();
+        drained.add(job);
+    }
+
+    /** The drained section ended: its jobs resume, newest first as QEMU's drain end reaches them. */
+    public void drainEnd() {
+        for (Job job : drained.reversed()) {
+            job.resume();
+        }
+        drained.clear();
     }
 
     void remove(Job job) {

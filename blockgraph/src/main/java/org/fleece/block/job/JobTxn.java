@@ -13,8 +13,9 @@ public final class JobTxn {
     private final List<Job> jobs = new ArrayList<>();
     private boolean aborting;
 
+    /** Newest first, the order in which QEMU's transaction walks its jobs. */
     void add(Job job) {
-        jobs.add(job);
+        jobs.addFirst(job);
     }
 
     void remove(Job job) {

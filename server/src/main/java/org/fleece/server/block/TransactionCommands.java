@@ -29,9 +29,11 @@ public final class TransactionCommands {
 
     private final BlockGraph graph;
     private final ActionTable actions;
+    private final JobManager jobs;
 
     public TransactionCommands(BlockGraph graph, JobManager jobs, Executor control) {
         this.graph = graph;
+        this.jobs = jobs;
         this.actions = new ActionTable(graph, jobs, control);
     }
 
@@ -43,7 +45,7 @@ public final class TransactionCommands {
         for (String name : SINGLE_ACTIONS) {
             table.register(name, (args, ctx) -> {
                 Action action = actions.create(name, args);
-                graph.drainedAll(() -> Transaction.run(action));
+                drained(List.of(action));
                 return null;
             });
         }
@@ -68,6 +70,15 @@ public final class TransactionCommands {
         for (JsonNode action : args.get("actions")) {
             list.add(actions.create(action.get("type").asText(), action.get("data"), group));
         }
-        graph.drainedAll(() -> Transaction.run(list));
+        drained(list);
+    }
+
+    /** As QEMU: every node drained while the actions run; jobs they started resume when that ends. */
+    private void drained(List<Action> list) {
+        try {
+            graph.drainedAll(() -> Transaction.run(list));
+        } finally {
+            jobs.drainEnd();
+        }
     }
 }

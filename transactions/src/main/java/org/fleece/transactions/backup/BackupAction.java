@@ -23,8 +23,8 @@ import java.util.concurrent.Executor;
  * with QEMU 7.2's rules in QEMU's order and creates the job (created), which
  * already holds its nodes and intercepts writes; commit starts it; a
  * transaction that fails cancels it before it ever ran (aborting, concluded,
- * null). The transaction runs drained, so a started job is paused until its
- * clean step, as QEMU's jobs are paused by the drained section around them.
+ * null). The transaction runs drained, so a started job is paused until the
+ * drained section ends ({@link JobManager#drainEnd}).
  */
 public final class BackupAction implements Action {
     private final BlockGraph graph;
@@ -33,7 +33,6 @@ public final class BackupAction implements Action {
     private final JsonNode data;
     private final JobTxn txn;
     private BackupJob job;
-    private boolean started;
 
     /** @param txn the shared transaction of completion-mode=grouped, or null for a job on its own */
     public BackupAction(BlockGraph graph, JobManager jobs, Executor control, JsonNode data, JobTxn txn) {
@@ -168,20 +167,11 @@ public final class BackupAction implements Action {
 
     @Override
     public void commit() {
-        job.start();
-        job.pause();
-        started = true;
+        jobs.startDrained(job);
     }
 
     @Override
     public void abort() {
         job.cancel(true);
-    }
-
-    @Override
-    public void clean() {
-        if (started) {
-            job.resume();
-        }
     }
 }
