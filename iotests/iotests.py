@@ -10,6 +10,7 @@ The code lives in the iot package, one job per module:
   iot.qmp       the QMP client
   iot.exchange  raw-input helpers for protocol tests (exchange, sync)
   iot.daemon    Daemon: start, connect, quit, kill
+  iot.jobs      waiting for job statuses, printing job events
   iot.nbdraw    a bare NBD client for protocol tests (import it directly)
 """
 
@@ -23,3 +24,4 @@ from iot.output import (  # noqa: F401
 from iot.qmp import QMP, QMPClosed, QMPError, QMPTimeout  # noqa: F401
 from iot.exchange import exchange, sync  # noqa: F401
 from iot.daemon import Daemon  # noqa: F401
+from iot.jobs import flush_events, log_events, wait_progress, wait_status  # noqa: F401

@@ -15,17 +15,30 @@ public final class BlockBackend implements BlockParent {
     private final BlockGraph graph;
     private final String name;
     private final Child root;
+    /** A job's hold on a node (QEMU's job child, named by its role): it makes no node "in use" as devices do. */
+    private final boolean job;
     private boolean attached = true;
 
-    private BlockBackend(BlockGraph graph, String name, BlockNode node) {
+    private BlockBackend(BlockGraph graph, String name, BlockNode node, String role, boolean job) {
         this.graph = graph;
         this.name = name;
-        this.root = new Child(this, "root", node);
+        this.job = job;
+        this.root = new Child(this, role, node);
     }
 
     /** Attaches a backend to the node with what it needs and shares; on a conflict nothing changes. */
     static BlockBackend attach(BlockGraph graph, String name, BlockNode node, int perm, int shared) {
-        BlockBackend backend = new BlockBackend(graph, name, node);
+        return attach(new BlockBackend(graph, name, node, "root", false), perm, shared);
+    }
+
+    /** A job's hold on a node, in a role ("main node", "target"). */
+    static BlockBackend attachJob(BlockGraph graph, String jobId, String role, BlockNode node, int perm, int shared) {
+        return attach(new BlockBackend(graph, jobId, node, role, true), perm, shared);
+    }
+
+    private static BlockBackend attach(BlockBackend backend, int perm, int shared) {
+        BlockGraph graph = backend.graph;
+        BlockNode node = backend.root.node();
         BlockNode.link(backend.root);
         try {
             new PermissionUpdate().set(backend.root, perm, shared).refresh(List.of(node));
@@ -73,8 +86,15 @@ public final class BlockBackend implements BlockParent {
         return root;
     }
 
+    public boolean job() {
+        return job;
+    }
+
     @Override
     public String parentDescription() {
+        if (job) {
+            return "node '" + name + "'";
+        }
         return name.isEmpty() ? "an unnamed block device" : "block device '" + name + "'";
     }
 

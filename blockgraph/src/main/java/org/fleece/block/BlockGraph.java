@@ -137,6 +137,16 @@ public final class BlockGraph {
         return BlockBackend.attach(this, name, node, perm, shared);
     }
 
+    /** A job's hold on a node: the job's own permissions, in a role ("main node", "target"). */
+    public BlockBackend attachJob(BlockNode node, String jobId, String role, int perm, int shared) {
+        return BlockBackend.attachJob(this, jobId, role, node, perm, shared);
+    }
+
+    /** QEMU's checks on the name of a node about to be created, for nodes a command makes (a job's filter). */
+    public void checkNewNodeName(String name) {
+        NodeName.check(name, this);
+    }
+
     void registerBackend(BlockBackend backend) {
         backends.add(backend);
     }
@@ -219,6 +229,9 @@ public final class BlockGraph {
         }
         if (node.hasBackend()) {
             throw QmpError.generic("Node " + name + " is in use");
+        }
+        if (node.blocker() != null) {
+            throw QmpError.generic("Node '" + name + "' is busy: " + node.blocker());
         }
         if (!node.ownedByMonitor()) {
             throw QmpError.generic("Node " + name + " is not owned by the monitor");

@@ -48,6 +48,10 @@ public final class BlockNode implements BlockParent {
      */
     private final AtomicLong writeGeneration = new AtomicLong();
     private volatile long flushedGeneration;
+    /** Run before every write, write-zeroes and discard reaches the node: a backup's copy-before-write. */
+    private final List<BeforeWrite> beforeWrite = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Why operations on the node are refused (QEMU's op blockers), e.g. a job writes it; null when none. */
+    private String blocker;
 
     BlockNode(String name, BlockDriver driver, NodeOptions options, boolean ownedByMonitor) {
         this.name = name;
@@ -134,6 +138,7 @@ public final class BlockNode implements BlockParent {
             src.position(src.limit());
             return;
         }
+        beforeWrite(offset, src.remaining());
         long end = offset + src.remaining();
         enter();
         try {
@@ -152,6 +157,7 @@ public final class BlockNode implements BlockParent {
     /** Write-zeroes with {@link RequestFlags}: MAY_UNMAP, NO_FALLBACK, FUA. */
     public void writeZeroes(long offset, long bytes, int flags) throws IOException {
         check(offset, bytes, true);
+        beforeWrite(offset, bytes);
         if (!unmap) {
             flags &= ~RequestFlags.MAY_UNMAP;
         }
@@ -204,6 +210,7 @@ public final class BlockNode implements BlockParent {
         if (!unmap) {
             return;
         }
+        beforeWrite(offset, bytes);
         enter();
         try {
             driver.discard(offset, bytes);
@@ -213,6 +220,35 @@ public final class BlockNode implements BlockParent {
             leave();
         }
         writeHighestOffset.accumulateAndGet(offset + bytes, Math::max);
+    }
+
+    private void beforeWrite(long offset, long bytes) throws IOException {
+        for (BeforeWrite hook : beforeWrite) {
+            hook.beforeWrite(offset, bytes);
+        }
+    }
+
+    /** Control thread. */
+    public void addBeforeWrite(BeforeWrite hook) {
+        beforeWrite.add(hook);
+    }
+
+    public void removeBeforeWrite(BeforeWrite hook) {
+        beforeWrite.remove(hook);
+    }
+
+    /** Blocks operations on the node for a reason ("block device is in use by block job: backup"). Control thread. */
+    public void block(String reason) {
+        blocker = reason;
+    }
+
+    public void unblock() {
+        blocker = null;
+    }
+
+    /** The reason operations are refused, or null. */
+    public String blocker() {
+        return blocker;
     }
 
     /** Admits a request, waiting while the node is drained; a node closed meanwhile fails it. */
@@ -355,7 +391,7 @@ public final class BlockNode implements BlockParent {
 
     /** Whether a BlockBackend (an export, a job, qemu-io) uses the node directly: QEMU's bdrv_has_blk. */
     public boolean hasBackend() {
-        return parents.stream().anyMatch(edge -> edge.parent() instanceof BlockBackend);
+        return parents.stream().anyMatch(edge -> edge.parent() instanceof BlockBackend backend && !backend.job());
     }
 
     /** Links an edge into both ends; {@link PermissionUpdate} then settles its permissions. */

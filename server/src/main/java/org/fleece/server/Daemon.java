@@ -21,6 +21,9 @@ import org.fleece.server.cli.CommandLine;
 import org.fleece.server.cli.KeyValue;
 import org.fleece.server.control.ControlCommands;
 import org.fleece.server.hmp.HmpCommands;
+import org.fleece.server.job.JobCommands;
+import org.fleece.server.job.JobEventEmitter;
+import org.fleece.block.job.JobManager;
 import org.fleece.server.nbd.BlockExports;
 import org.fleece.server.nbd.NbdCommands;
 import org.fleece.server.qmp.CommandTable;
@@ -59,12 +62,14 @@ public final class Daemon {
     private final JsonNode version = ControlCommands.version(Version.FLEECE);
     private final BlockExports exports = new BlockExports(graph, control::execute,
             id -> events.emit("BLOCK_EXPORT_DELETED", JsonNodeFactory.instance.objectNode().put("id", id)));
+    private final JobManager jobs = new JobManager(new JobEventEmitter(events));
     private PidFile pidFile;
 
     public Daemon() {
         new ControlCommands(schema, version, chardevs::values, this::quit).registerIn(commands);
         new BlockCommands(graph).registerIn(commands);
-        new TransactionCommands(graph).registerIn(commands);
+        new TransactionCommands(graph, jobs, control::execute).registerIn(commands);
+        new JobCommands(jobs).registerIn(commands);
         new HmpCommands(graph, control::execute).registerIn(commands);
         new NbdCommands(exports).registerIn(commands);
         commands.checkAgainst(schema);

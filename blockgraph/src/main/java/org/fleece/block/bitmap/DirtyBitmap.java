@@ -27,6 +27,11 @@ public final class DirtyBitmap {
     private volatile boolean readonly;
     private volatile boolean inconsistent;
     private volatile int busy;
+    /**
+     * While a backup uses the bitmap (QEMU's frozen bitmap): an anonymous
+     * bitmap that records the writes meanwhile, in the parent's stead.
+     */
+    private volatile DirtyBitmap successor;
 
     public DirtyBitmap(String name, long granularity, long length) {
         this.name = name;
@@ -56,6 +61,10 @@ public final class DirtyBitmap {
     public void markDirty(long offset, long bytes) {
         if (enabled && bytes > 0) {
             setDirty(offset, bytes);
+        }
+        DirtyBitmap recorder = successor;
+        if (recorder != null) {
+            recorder.markDirty(offset, bytes);
         }
     }
 
@@ -260,9 +269,50 @@ public final class DirtyBitmap {
         this.busy += busy ? 1 : -1;
     }
 
-    /** What query-named-block-nodes shows: enabled and not frozen. */
+    /** What query-named-block-nodes shows: enabled, or frozen with a successor that records. */
     public boolean recording() {
-        return enabled;
+        DirtyBitmap recorder = successor;
+        return enabled || (recorder != null && recorder.enabled);
+    }
+
+    /**
+     * Freezes the bitmap for a backup (QEMU's create_successor): it stops
+     * recording and is busy; a successor records in its stead, enabled as
+     * the bitmap was. Control thread, with the node drained.
+     */
+    public void createSuccessor() {
+        DirtyBitmap recorder = new DirtyBitmap(null, granularity, length);
+        recorder.enabled = enabled;
+        enabled = false;
+        successor = recorder;
+        setBusy(true);
+    }
+
+    /**
+     * The backup synced the bitmap: it now holds only what the successor
+     * recorded (QEMU's abdicate). The node must be drained: no write may mark
+     * either meanwhile.
+     */
+    public void abdicate() {
+        DirtyBitmap recorder = successor;
+        lock.lock();
+        try {
+            granules = recorder.backup();
+        } finally {
+            lock.unlock();
+        }
+        enabled = recorder.enabled;
+        successor = null;
+        setBusy(false);
+    }
+
+    /** The backup leaves the bitmap as it was, plus what the successor recorded (QEMU's reclaim). Drained too. */
+    public void reclaim() {
+        DirtyBitmap recorder = successor;
+        mergeFrom(recorder);
+        enabled = recorder.enabled;
+        successor = null;
+        setBusy(false);
     }
 
     @FunctionalInterface

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.fleece.block.BlockGraph;
 import org.fleece.block.bitmap.BitmapHash;
+import org.fleece.block.job.JobManager;
+import org.fleece.block.job.JobTxn;
 import org.fleece.qapi.QmpError;
 import org.fleece.server.qmp.CommandTable;
 import org.fleece.transactions.Action;
@@ -13,6 +15,7 @@ import org.fleece.transactions.bitmap.BitmapLookup;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 
 /**
  * `transaction` and the commands that are transactions of one action (the
@@ -22,14 +25,16 @@ import java.util.List;
 public final class TransactionCommands {
     private static final String[] SINGLE_ACTIONS = {"block-dirty-bitmap-add", "block-dirty-bitmap-remove",
         "block-dirty-bitmap-clear", "block-dirty-bitmap-enable", "block-dirty-bitmap-disable",
-        "block-dirty-bitmap-merge"};
+        "block-dirty-bitmap-merge", "blockdev-backup"};
 
     private final BlockGraph graph;
     private final ActionTable actions;
+    private final JobManager jobs;
 
-    public TransactionCommands(BlockGraph graph) {
+    public TransactionCommands(BlockGraph graph, JobManager jobs, Executor control) {
         this.graph = graph;
-        this.actions = new ActionTable(graph);
+        this.jobs = jobs;
+        this.actions = new ActionTable(graph, jobs, control);
     }
 
     public void registerIn(CommandTable table) {
@@ -39,7 +44,8 @@ public final class TransactionCommands {
         });
         for (String name : SINGLE_ACTIONS) {
             table.register(name, (args, ctx) -> {
-                Transaction.run(actions.create(name, args));
+                Action action = actions.create(name, args);
+                drained(List.of(action));
                 return null;
             });
         }
@@ -59,10 +65,20 @@ public final class TransactionCommands {
                 }
             }
         }
+        JobTxn group = mode.equals("grouped") ? new JobTxn() : null;
         List<Action> list = new ArrayList<>();
         for (JsonNode action : args.get("actions")) {
-            list.add(actions.create(action.get("type").asText(), action.get("data")));
+            list.add(actions.create(action.get("type").asText(), action.get("data"), group));
         }
-        graph.drainedAll(() -> Transaction.run(list));
+        drained(list);
+    }
+
+    /** As QEMU: every node drained while the actions run; jobs they started resume when that ends. */
+    private void drained(List<Action> list) {
+        try {
+            graph.drainedAll(() -> Transaction.run(list));
+        } finally {
+            jobs.drainEnd();
+        }
     }
 }

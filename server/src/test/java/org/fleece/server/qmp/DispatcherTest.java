@@ -69,7 +69,11 @@ class DispatcherTest {
         new org.fleece.server.control.ControlCommands(SCHEMA, JSON.createObjectNode(), java.util.List::of, () -> { })
                 .registerIn(real);
         new org.fleece.server.block.BlockCommands(new org.fleece.block.BlockGraph()).registerIn(real);
-        new org.fleece.server.block.TransactionCommands(new org.fleece.block.BlockGraph()).registerIn(real);
+        org.fleece.block.job.JobManager jobs = new org.fleece.block.job.JobManager(
+                new org.fleece.server.job.JobEventEmitter(new Events()));
+        new org.fleece.server.block.TransactionCommands(new org.fleece.block.BlockGraph(), jobs, Runnable::run)
+                .registerIn(real);
+        new org.fleece.server.job.JobCommands(jobs).registerIn(real);
         new org.fleece.server.hmp.HmpCommands(new org.fleece.block.BlockGraph(), Runnable::run).registerIn(real);
         new org.fleece.server.nbd.NbdCommands(new org.fleece.server.nbd.BlockExports(
                 new org.fleece.block.BlockGraph(), Runnable::run, id -> { })).registerIn(real);

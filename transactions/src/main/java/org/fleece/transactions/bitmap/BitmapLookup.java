@@ -52,7 +52,7 @@ public final class BitmapLookup {
     }
 
     /** QEMU's default check: busy, then read-only, then inconsistent. */
-    static void modifiable(DirtyBitmap bitmap) {
+    public static void modifiable(DirtyBitmap bitmap) {
         notBusy(bitmap);
         writable(bitmap);
         consistent(bitmap);
