@@ -96,12 +96,14 @@ public final class Daemon {
                 throw new CliError(e.getMessage());
             }
         }
-        chardevs.values().forEach(Chardev::start);
         Runtime.getRuntime().addShutdownHook(new Thread(this::cleanUp, "fleece-exit"));
-        // qemu-storage-daemon treats these as a request to quit and exits with status 0.
+        // qemu-storage-daemon treats these as a request to quit and exits with status 0. The
+        // handlers go in before any socket accepts, so a client's first signal finds them.
         for (String signal : new String[] {"TERM", "INT", "HUP"}) {
+            IgnoredSignals.restoreDefault(signal);
             Signal.handle(new Signal(signal), s -> System.exit(0));
         }
+        chardevs.values().forEach(Chardev::start);
     }
 
     private void apply(CommandLine.Option option) {
