@@ -29,7 +29,11 @@ public final class NodeInfo {
         info.put("node-name", node.name());
         info.put("ro", node.readOnly());
         info.put("drv", driver.name());
-        info.put("backing_file_depth", 0);
+        BlockNode backing = node.children().get("backing");
+        if (backing != null) {
+            info.put("backing_file", backing.driver().filename());
+        }
+        info.put("backing_file_depth", backingDepth(node));
         info.put("encrypted", false);
         info.put("detect_zeroes", options.detectZeroes());
         for (String limit : new String[] {"bps", "bps_rd", "bps_wr", "iops", "iops_rd", "iops_wr"}) {
@@ -59,6 +63,19 @@ public final class NodeInfo {
         if (driver.reportsDirtyFlag()) {
             image.put("dirty-flag", false);
         }
+        driver.describeImage(image);
+        BlockNode backing = node.children().get("backing");
+        if (backing != null) {
+            image.set("backing-image", image(backing));
+        }
         return image;
+    }
+
+    private static int backingDepth(BlockNode node) {
+        int depth = 0;
+        for (BlockNode below = node.children().get("backing"); below != null; below = below.children().get("backing")) {
+            depth++;
+        }
+        return depth;
     }
 }

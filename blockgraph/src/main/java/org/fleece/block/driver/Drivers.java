@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.fleece.block.BlockDriver;
 import org.fleece.block.ChildOpener;
 import org.fleece.block.NodeOptions;
+import org.fleece.block.driver.qcow2.Qcow2Driver;
 import org.fleece.qapi.QmpError;
 
 import java.util.Map;
@@ -19,7 +20,8 @@ public final class Drivers {
     private static final Map<String, Opener> OPENERS = Map.of(
             "file", FileDriver::open,
             "raw", RawDriver::open,
-            "null-co", NullDriver::open);
+            "null-co", NullDriver::open,
+            "qcow2", Qcow2Driver::open);
 
     private Drivers() {
     }
