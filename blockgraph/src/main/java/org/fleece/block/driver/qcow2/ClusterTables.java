@@ -113,7 +113,7 @@ final class ClusterTables {
         long oldOffset = old & L2Entry.OFFSET_MASK;
         ByteBuffer contents = oldOffset == 0 ? ByteBuffer.allocate(clusterSize)
                 : copyOf(l2.get(oldOffset));
-        long newOffset = refcounts.allocate(1);
+        long newOffset = refcounts.allocate(1).offset();
         syncRefcounts();
         io.writeMetadata(newOffset, contents);
         io.sync();
@@ -164,7 +164,7 @@ final class ClusterTables {
         long[] grown = Arrays.copyOf(l1, entries);
         int bytes = entries * 8;
         int clusters = (bytes + clusterSize - 1) / clusterSize;
-        long newOffset = refcounts.allocate(clusters);
+        long newOffset = refcounts.allocateContiguous(clusters);
         syncRefcounts();
         ByteBuffer raw = ByteBuffer.allocate(clusters * clusterSize);
         raw.asLongBuffer().put(grown);

@@ -17,7 +17,6 @@ import org.fleece.qapi.QmpError;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The qcow2 format over a file child, with an optional backing node.
@@ -41,7 +40,6 @@ public final class Qcow2Driver implements BlockDriver {
     private final int clusterSize;
     private final boolean zeroFlag;
     private final boolean unmap;
-    private final ReentrantLock resizeLock = new ReentrantLock();
     private volatile long size;
 
     private Qcow2Driver(BlockNode file, BlockNode backing, boolean backingGiven,
@@ -238,8 +236,10 @@ public final class Qcow2Driver implements BlockDriver {
             if (run == 0) {
                 return 0;
             }
+            Refcounts.Allocation allocation = metadata.allocate(run);
+            run = allocation.count();
+            long host = allocation.offset();
             int bytes = (int) Math.min(data.remaining(), (long) run * clusterSize - inCluster);
-            long host = metadata.allocate(run);
             long guest = cluster << clusterBits;
             int tail = (int) ((long) run * clusterSize - inCluster - bytes);
             if (inCluster == 0 && tail == 0) {
@@ -413,7 +413,10 @@ public final class Qcow2Driver implements BlockDriver {
         return new BlockStatus(below.bytes(), below.data(), below.zero(), false);
     }
 
-    /** Grows (or shrinks) the image; QEMU refuses both with internal snapshots. */
+    /**
+     * Grows (or shrinks) the image; QEMU refuses both with internal snapshots.
+     * The graph calls it with the node and its file drained.
+     */
     @Override
     public void truncate(long newSize) throws IOException {
         if (header.snapshotCount() > 0) {
@@ -422,8 +425,7 @@ public final class Qcow2Driver implements BlockDriver {
         if (newSize % 512 != 0) {
             throw QmpError.generic("The new size must be a multiple of 512");
         }
-        resizeLock.lock();
-        try {
+        metadata.file().whileDrained(() -> {
             if (newSize < size) {
                 long wholeStart = roundUp(newSize);
                 if (wholeStart < roundUp(size)) {
@@ -431,10 +433,8 @@ public final class Qcow2Driver implements BlockDriver {
                 }
             }
             metadata.resize(newSize);
-            size = newSize;
-        } finally {
-            resizeLock.unlock();
-        }
+        });
+        size = newSize;
     }
 
     @Override

@@ -12,9 +12,50 @@ import java.nio.ByteOrder;
  */
 final class Qcow2File {
     private final BlockNode file;
+    /**
+     * Set while the graph changes the qcow2 node with its subtree drained
+     * (block_resize, close): the node's own metadata I/O must then pass the
+     * file node's gate, as a draining parent's requests do in QEMU.
+     */
+    private volatile boolean closing;
 
     Qcow2File(BlockNode file) {
         this.file = file;
+    }
+
+    void closing() {
+        closing = true;
+    }
+
+    /** I/O the node does while the graph holds it and its file drained. */
+    interface DrainedWork {
+        void run() throws IOException;
+    }
+
+    void whileDrained(DrainedWork work) throws IOException {
+        boolean was = closing;
+        closing = true;
+        try {
+            work.run();
+        } finally {
+            closing = was;
+        }
+    }
+
+    private void nodeRead(long offset, ByteBuffer dst) throws IOException {
+        if (closing) {
+            file.driver().read(offset, dst);
+        } else {
+            file.read(offset, dst);
+        }
+    }
+
+    private void nodeWrite(long offset, ByteBuffer src) throws IOException {
+        if (closing) {
+            file.driver().write(offset, src);
+        } else {
+            file.write(offset, src);
+        }
     }
 
     BlockNode node() {
@@ -26,7 +67,7 @@ final class Qcow2File {
         ByteBuffer buffer = ByteBuffer.allocate(length).order(ByteOrder.BIG_ENDIAN);
         long fileLength = file.length();
         if (offset < fileLength) {
-            file.read(offset, buffer.limit((int) Math.min(length, fileLength - offset)));
+            nodeRead(offset, buffer.limit((int) Math.min(length, fileLength - offset)));
         }
         return buffer.clear();
     }
@@ -41,7 +82,7 @@ final class Qcow2File {
         if (end > file.driver().size()) {
             grow(end);
         }
-        file.write(offset, data);
+        nodeWrite(offset, data);
     }
 
     private synchronized void grow(long end) throws IOException {
@@ -59,12 +100,12 @@ final class Qcow2File {
         if (offset + dst.remaining() > fileLength) {
             int keep = dst.limit();
             dst.limit(dst.position() + (int) (fileLength - offset));
-            file.read(offset, dst);
+            nodeRead(offset, dst);
             dst.limit(keep);
             zero(dst);
             return;
         }
-        file.read(offset, dst);
+        nodeRead(offset, dst);
     }
 
     static void zero(ByteBuffer dst) {
@@ -81,7 +122,12 @@ final class Qcow2File {
     }
 
     void discard(long offset, long length) throws IOException {
-        file.discard(offset, Math.max(0, Math.min(length, file.length() - offset)));
+        long bytes = Math.max(0, Math.min(length, file.length() - offset));
+        if (closing) {
+            file.driver().discard(offset, bytes);
+        } else {
+            file.discard(offset, bytes);
+        }
     }
 
     void writeRefcountTableLocation(long offset, int clusters) throws IOException {

@@ -103,8 +103,8 @@ final class Qcow2Metadata {
         }
     }
 
-    /** {@code count} fresh contiguous host clusters; returns the first one's offset. */
-    long allocate(int count) throws IOException {
+    /** Up to {@code count} fresh contiguous host clusters, at least one. */
+    Refcounts.Allocation allocate(int count) throws IOException {
         lock.lock();
         try {
             return refcounts.allocate(count);
@@ -203,6 +203,7 @@ final class Qcow2Metadata {
         if (cleaner != null) {
             cleaner.interrupt();
         }
+        io.closing();
         if (writable) {
             flush();
             lock.lock();

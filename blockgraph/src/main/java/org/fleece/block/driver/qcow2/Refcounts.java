@@ -147,22 +147,79 @@ final class Refcounts {
         blocks.markDirty(blockOffset);
     }
 
+    /** Host clusters handed out by {@link #allocate}: {@code count} of them from {@code offset}. */
+    record Allocation(long offset, int count) {
+    }
+
     /**
-     * Allocates {@code count} contiguous free clusters with refcount 1 and
-     * returns the host offset of the first. Refcount blocks (and a larger
-     * refcount table) are made as needed, durable before they are used.
+     * Allocates up to {@code max} contiguous free clusters (at least one)
+     * with refcount 1. Refcount blocks (and a larger refcount table) are made
+     * as needed, durable before they are used; a run stops where its
+     * refcounts would need a block that does not exist yet.
      */
-    long allocate(int count) throws IOException {
+    Allocation allocate(int max) throws IOException {
+        while (true) {
+            long start = findFree(1);
+            if (!covered(start)) {
+                continue;
+            }
+            int count = 1;
+            while (count < max && get(start + count) == 0 && isCovered(start + count)) {
+                count++;
+            }
+            for (long c = start; c < start + count; c++) {
+                update(c, 1);
+            }
+            freeHint = start + count;
+            return new Allocation(start << clusterBits, count);
+        }
+    }
+
+    /**
+     * Exactly {@code count} contiguous clusters (new L1 tables must be
+     * contiguous). Blocks needed on the way are placed at the start of what
+     * they cover, so a run shorter than one block's reach always fits.
+     */
+    long allocateContiguous(int count) throws IOException {
         while (true) {
             long start = findFree(count);
-            if (coverAll(start, count)) {
+            boolean ready = true;
+            for (long c = start; c < start + count && ready; c++) {
+                ready = covered(c) && get(c) == 0;
+            }
+            if (ready) {
                 for (long c = start; c < start + count; c++) {
                     update(c, 1);
                 }
-                freeHint = start + count;
+                if (start == freeHint) {
+                    freeHint = start + count;
+                }
                 return start << clusterBits;
             }
         }
+    }
+
+    private boolean isCovered(long cluster) {
+        long index = cluster / perBlock;
+        return index < table.length && (table[(int) index] & L2Entry.OFFSET_MASK) != 0;
+    }
+
+    /**
+     * Gives the cluster a refcount block if it has none; false when that
+     * took the cluster itself (or moved the table), so the caller looks again.
+     */
+    private boolean covered(long cluster) throws IOException {
+        long index = cluster / perBlock;
+        if (index >= table.length) {
+            growTable(index);
+            return false;
+        }
+        if ((table[(int) index] & L2Entry.OFFSET_MASK) == 0) {
+            long blockCluster = index * perBlock;
+            newBlock(index, blockCluster);
+            return blockCluster != cluster;
+        }
+        return true;
     }
 
     private long findFree(int count) throws IOException {
@@ -178,28 +235,6 @@ final class Refcounts {
                 return start;
             }
         }
-    }
-
-    /**
-     * Makes sure every cluster of the run has a refcount block; false when a
-     * block or table had to be placed in a way that may overlap the run, so
-     * the caller searches again.
-     */
-    private boolean coverAll(long start, int count) throws IOException {
-        for (long index = start / perBlock; index <= (start + count - 1) / perBlock; index++) {
-            if (index >= table.length) {
-                growTable(index);
-                return false;
-            }
-            if ((table[(int) index] & L2Entry.OFFSET_MASK) == 0) {
-                long blockCluster = index * perBlock;
-                newBlock(index, blockCluster);
-                if (blockCluster >= start && blockCluster < start + count) {
-                    return false;
-                }
-            }
-        }
-        return true;
     }
 
     /** A refcount block at the first cluster it covers, counting itself, made durable before the table names it. */
