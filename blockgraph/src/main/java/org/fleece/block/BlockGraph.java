@@ -80,11 +80,38 @@ public final class BlockGraph {
                                 List<BlockNode> created) {
         NodeOptions base = NodeOptions.of(options, parent);
         Map<String, BlockNode> children = new LinkedHashMap<>();
-        ChildOpener childOpener = (role, reference) -> {
-            BlockNode child = reference.isTextual() ? existing(reference.asText())
-                    : open(reference, base, false, created);
-            children.put(role, child);
-            return child;
+        List<Runnable> later = new ArrayList<>();
+        BlockNode[] self = new BlockNode[1];
+        ChildOpener childOpener = new ChildOpener() {
+            @Override
+            public BlockNode open(String role, JsonNode reference) {
+                BlockNode child = reference.isTextual() ? existing(reference.asText())
+                        : BlockGraph.this.open(reference, base, false, created);
+                children.put(role, child);
+                return child;
+            }
+
+            @Override
+            public void openLater(String role, JsonNode reference, String prefix,
+                                  java.util.function.Consumer<BlockNode> attach) {
+                later.add(() -> {
+                    try {
+                        BlockNode child = reference.isTextual() ? existing(reference.asText())
+                                : BlockGraph.this.open(reference, base, false, created);
+                        attach.accept(child);
+                        Child edge = new Child(self[0], role, child);
+                        BlockNode.link(edge);
+                        try {
+                            new PermissionUpdate().refresh(List.of(self[0]));
+                        } catch (RuntimeException e) {
+                            BlockNode.unlink(edge);
+                            throw e;
+                        }
+                    } catch (QmpError e) {
+                        throw QmpError.generic(prefix + e.getMessage());
+                    }
+                });
+            }
         };
         BlockDriver driver = Drivers.open(options.get("driver").asText(), options, base, childOpener);
         BlockNode node = new BlockNode(name != null ? name : NodeName.generate(), driver, base, ownedByMonitor);
@@ -100,6 +127,8 @@ public final class BlockGraph {
         }
         nodes.put(node.name(), node);
         created.add(node);
+        self[0] = node;
+        later.forEach(Runnable::run);
         return node;
     }
 

@@ -30,7 +30,8 @@ import java.nio.ByteBuffer;
  */
 public final class Qcow2Driver implements BlockDriver {
     private final BlockNode file;
-    private final BlockNode backing;
+    /** Attached once the node is in the graph (see {@link ChildOpener#openLater}); fixed from then on. */
+    private volatile BlockNode backing;
     /** The backing node was given in the options rather than found through the header. */
     private final boolean backingGiven;
     private final Qcow2Header header;
@@ -42,10 +43,9 @@ public final class Qcow2Driver implements BlockDriver {
     private final boolean unmap;
     private volatile long size;
 
-    private Qcow2Driver(BlockNode file, BlockNode backing, boolean backingGiven,
-                        Qcow2Header header, Qcow2Metadata metadata, boolean unmap) {
+    private Qcow2Driver(BlockNode file, boolean backingGiven, Qcow2Header header, Qcow2Metadata metadata,
+                        boolean unmap) {
         this.file = file;
-        this.backing = backing;
         this.backingGiven = backingGiven;
         this.header = header;
         this.metadata = metadata;
@@ -58,29 +58,26 @@ public final class Qcow2Driver implements BlockDriver {
 
     public static BlockDriver open(JsonNode options, NodeOptions base, ChildOpener children) {
         BlockNode file = children.open("file", options.get("file"));
-        Qcow2Header header = Qcow2Open.readHeader(file, options, base);
+        Qcow2Header header = Qcow2Open.readHeader(file, options, base, children);
         Qcow2Options qcow2Options = Qcow2Options.of(options, base, header);
-        BlockNode backing = null;
-        JsonNode backingRef = options.get("backing");
-        boolean disabled = backingRef != null && backingRef.isNull();
-        if (backingRef != null && !disabled) {
-            backing = children.open("backing", backingRef);
-        } else if (backingRef == null && header.backingFile() != null) {
-            String full = BackingFile.fullName(file.driver().plainFilename(), header.backingFile());
-            try {
-                backing = children.open("backing", BackingFile.options(full, header.backingFormat()));
-            } catch (QmpError e) {
-                throw QmpError.generic("Could not open backing file: " + e.getMessage());
-            }
-        }
         Qcow2Metadata metadata;
         try {
             metadata = Qcow2Metadata.open(new Qcow2File(file), header, qcow2Options, !base.readOnly());
         } catch (IOException e) {
             throw QmpError.generic("Could not open '" + file.driver().plainFilename() + "': " + Errno.describe(e));
         }
-        return new Qcow2Driver(file, backing, backingRef != null && !disabled, header, metadata,
+        JsonNode backingRef = options.get("backing");
+        boolean disabled = backingRef != null && backingRef.isNull();
+        Qcow2Driver driver = new Qcow2Driver(file, backingRef != null && !disabled, header, metadata,
                 base.discard().equals("unmap"));
+        if (backingRef == null && header.backingFile() != null) {
+            String full = BackingFile.fullName(file.driver().plainFilename(), header.backingFile());
+            backingRef = BackingFile.options(full, header.backingFormat());
+        }
+        if (backingRef != null && !disabled) {
+            children.openLater("backing", backingRef, "Could not open backing file: ", node -> driver.backing = node);
+        }
+        return driver;
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.fleece.block.driver.qcow2;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.fleece.block.BlockNode;
+import org.fleece.block.ChildOpener;
 import org.fleece.block.Errno;
 import org.fleece.block.NodeOptions;
 import org.fleece.qapi.QmpError;
@@ -20,7 +21,7 @@ final class Qcow2Open {
     private Qcow2Open() {
     }
 
-    static Qcow2Header readHeader(BlockNode file, JsonNode options, NodeOptions base) {
+    static Qcow2Header readHeader(BlockNode file, JsonNode options, NodeOptions base, ChildOpener children) {
         Qcow2Header header;
         try {
             Qcow2File io = new Qcow2File(file);
@@ -42,6 +43,10 @@ final class Qcow2Open {
         }
         checkTables(header, file);
         checkEncryption(header, options);
+        if (options.has("data-file")) {
+            // QEMU finds the data file's node before it judges whether the image has one.
+            children.open("data-file", options.get("data-file"));
+        }
         if ((incompatible & Qcow2Header.INCOMPAT_DATA_FILE) != 0) {
             if (!options.has("data-file")) {
                 throw QmpError.generic("'data-file' is required for this image");
