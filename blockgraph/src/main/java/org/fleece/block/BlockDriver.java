@@ -94,6 +94,13 @@ public interface BlockDriver {
     }
 
     /**
+     * Adds what the format knows of its image to query's ImageInfo (cluster
+     * size, backing file names, "format-specific"); the graph adds the rest.
+     */
+    default void describeImage(ObjectNode image) {
+    }
+
+    /**
      * The options that define what this node shows, as QEMU reconstructs them
      * for a "json:{...}" file name: the driver, the options that change what
      * is read (QEMU's "strong" options) and the children's descriptions.

@@ -84,17 +84,44 @@ public final class BlockGraph {
         NodeOptions base = NodeOptions.of(options, parent);
         String nodeName = name != null ? name : NodeName.generate();
         Map<String, BlockNode> children = new LinkedHashMap<>();
-        ChildOpener childOpener = (role, reference) -> {
-            // QEMU's block layer opens a node's "file" child before the node
-            // and registers the node before its driver opens any other child
-            // (blkdebug's "image"): queries list nodes in that order.
-            if (!role.equals("file")) {
-                nodes.putIfAbsent(nodeName, null);
+        List<Runnable> later = new ArrayList<>();
+        BlockNode[] self = new BlockNode[1];
+        ChildOpener childOpener = new ChildOpener() {
+            @Override
+            public BlockNode open(String role, JsonNode reference) {
+                // QEMU's block layer opens a node's "file" child before the node
+                // and registers the node before its driver opens any other child
+                // (blkdebug's "image"): queries list nodes in that order.
+                if (!role.equals("file")) {
+                    nodes.putIfAbsent(nodeName, null);
+                }
+                BlockNode child = reference.isTextual() ? existing(reference.asText())
+                        : BlockGraph.this.open(reference, base, false, created);
+                children.put(role, child);
+                return child;
             }
-            BlockNode child = reference.isTextual() ? existing(reference.asText())
-                    : open(reference, base, false, created);
-            children.put(role, child);
-            return child;
+
+            @Override
+            public void openLater(String role, JsonNode reference, String prefix,
+                                  java.util.function.Consumer<BlockNode> attach) {
+                later.add(() -> {
+                    try {
+                        BlockNode child = reference.isTextual() ? existing(reference.asText())
+                                : BlockGraph.this.open(reference, base, false, created);
+                        attach.accept(child);
+                        Child edge = new Child(self[0], role, child);
+                        BlockNode.link(edge);
+                        try {
+                            new PermissionUpdate().refresh(List.of(self[0]));
+                        } catch (RuntimeException e) {
+                            BlockNode.unlink(edge);
+                            throw e;
+                        }
+                    } catch (QmpError e) {
+                        throw QmpError.generic(prefix + e.getMessage());
+                    }
+                });
+            }
         };
         BlockDriver driver;
         try {
@@ -117,6 +144,8 @@ public final class BlockGraph {
         }
         nodes.put(node.name(), node);
         created.add(node);
+        self[0] = node;
+        later.forEach(Runnable::run);
         return node;
     }
 

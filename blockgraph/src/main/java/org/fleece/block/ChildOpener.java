@@ -3,7 +3,15 @@ package org.fleece.block;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /** How a driver gets its children while it opens: an inline definition or a node-name (BlockdevRef). */
-@FunctionalInterface
 public interface ChildOpener {
     BlockNode open(String role, JsonNode reference);
+
+    /**
+     * A child opened once the node itself is in the graph, as QEMU opens a
+     * backing file after its image (so node lists and lock errors come out
+     * in QEMU's order). {@code attach} receives the child; a failure to
+     * open or attach it fails the whole blockdev-add with {@code prefix}
+     * before QEMU's message.
+     */
+    void openLater(String role, JsonNode reference, String prefix, java.util.function.Consumer<BlockNode> attach);
 }

@@ -31,16 +31,20 @@ public final class NodeInfo {
         info.put("node-name", node.name());
         info.put("ro", node.readOnly());
         info.put("drv", driver.name());
+        BlockNode backing = node.children().get("backing");
+        if (backing != null) {
+            info.put("backing_file", backing.driver().filename());
+        }
         ObjectNode image = image(node);
         int depth = 0;
         if (!flat) {
-            // A filter's image info shows its child's as the backing image, down the chain of filters.
+            // A filter's child and a backing file alike show as the backing image, level by level, as in QEMU.
             ObjectNode innermost = image;
-            for (BlockNode n = node; n.driver().isFilter() && n.primaryChild() != null; depth++) {
-                n = n.primaryChild();
+            for (BlockNode n = below(node); n != null; n = below(n)) {
                 ObjectNode child = image(n);
                 innermost.set("backing-image", child);
                 innermost = child;
+                depth++;
             }
         }
         info.put("backing_file_depth", depth);
@@ -97,6 +101,13 @@ public final class NodeInfo {
         if (driver.reportsDirtyFlag()) {
             image.put("dirty-flag", false);
         }
+        driver.describeImage(image);
         return image;
+    }
+
+    /** The filtered child of a filter, else the backing node: the next level QEMU's image info shows. */
+    private static BlockNode below(BlockNode node) {
+        return node.driver().isFilter() && node.primaryChild() != null ? node.primaryChild()
+                : node.children().get("backing");
     }
 }

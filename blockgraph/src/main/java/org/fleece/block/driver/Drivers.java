@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.fleece.block.BlockDriver;
 import org.fleece.block.ChildOpener;
 import org.fleece.block.NodeOptions;
+import org.fleece.block.driver.qcow2.Qcow2Driver;
 import org.fleece.qapi.QmpError;
 
 import java.util.Map;
@@ -21,7 +22,8 @@ public final class Drivers {
             "blkdebug", BlkdebugDriver::open,
             "file", FileDriver::open,
             "raw", RawDriver::open,
-            "null-co", NullDriver::open);
+            "null-co", NullDriver::open,
+            "qcow2", Qcow2Driver::open);
 
     /** Image formats (as opposed to protocols and filters): their children default to discard=unmap. */
     private static final Set<String> FORMATS = Set.of("raw", "qcow2");
