@@ -20,6 +20,12 @@ import java.util.List;
  */
 final class RequestHandler {
     private static final int CACHE_CHUNK = 1 << 20;
+    /**
+     * Smaller reads go through a buffer: a pread and one writev of header and
+     * data cost fewer system calls than a header write and sendfile (which
+     * the JDK precedes with fstat and copy_file_range).
+     */
+    private static final int SENDFILE_MIN = 64 * 1024;
     /** base:allocation's flags. */
     private static final int BASE_HOLE = 1;
     private static final int BASE_ZERO = 2;
@@ -42,10 +48,10 @@ final class RequestHandler {
     private final ReplyWriter replies;
     private final BufferPool pool;
     /**
-     * Whether the last data read went out by sendfile: the node keeps its data
-     * in a host file, so its reads and writes are page cache copies.
+     * Whether the node keeps its data in a host file, so its reads and writes
+     * are page cache copies: asked once, then learnt from each read by sendfile.
      */
-    private volatile boolean readsFromFile = true;
+    private volatile boolean readsFromFile;
 
     RequestHandler(NbdExport export, MetaContexts contexts, ReplyWriter replies, BufferPool pool) {
         this.export = export;
@@ -53,6 +59,16 @@ final class RequestHandler {
         this.contexts = contexts;
         this.replies = replies;
         this.pool = pool;
+        this.readsFromFile = keepsDataInFile(backend);
+    }
+
+    /** An empty read that only asks whether the node would hand its data over as a file region. */
+    private static boolean keepsDataInFile(BlockBackend backend) {
+        try {
+            return backend.readFileRegion(0, 0, (file, position, length) -> { });
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /**
@@ -148,7 +164,7 @@ final class RequestHandler {
     }
 
     private void simpleRead(Request r) throws IOException, Failed {
-        if (sentFromFile(r.offset(), r.length(),
+        if (r.length() >= SENDFILE_MIN && sentFromFile(r.offset(), r.length(),
                 (file, position, length) -> replies.simpleData(r.handle(), file, position, length))) {
             return;
         }
@@ -179,7 +195,7 @@ final class RequestHandler {
 
     /** One OFFSET_DATA chunk: straight from the file where the node allows it, else through a buffer. */
     private void dataChunk(long handle, boolean last, long offset, int length) throws IOException, Failed {
-        if (sentFromFile(offset, length,
+        if (length >= SENDFILE_MIN && sentFromFile(offset, length,
                 (file, position, bytes) -> replies.data(handle, last, offset, file, position, bytes))) {
             return;
         }
