@@ -202,12 +202,11 @@ public final class BlockGraph {
         // Like QEMU, resize as a user that needs the permission, so whoever refuses to share it (an export) wins.
         BlockBackend resizer = attachBackend(node, "", Permission.RESIZE.bit(), Permission.ALL);
         try {
-            drained(node, () -> {
+            List<BlockNode> subtree = subtree(node);
+            drained(subtree, () -> {
                 try {
                     node.driver().truncate(size);
                     // The nodes below may have changed size too; their bitmaps follow, as in QEMU.
-                    List<BlockNode> subtree = new ArrayList<>();
-                    collect(node, subtree);
                     for (BlockNode changed : subtree) {
                         changed.bitmaps().truncate(changed.length());
                     }
@@ -222,25 +221,23 @@ public final class BlockGraph {
 
     /** Runs a change with every node drained: no request is in flight anywhere until it is done. */
     public void drainedAll(Runnable change) {
-        List<BlockNode> all = nodes();
-        all.forEach(BlockNode::drainBegin);
+        drained(nodes(), change);
+    }
+
+    /** Runs a change with the nodes drained (a node and everything below it: {@link #subtree}). */
+    private static void drained(List<BlockNode> nodes, Runnable change) {
+        nodes.forEach(BlockNode::drainBegin);
         try {
             change.run();
         } finally {
-            all.forEach(BlockNode::drainEnd);
+            nodes.forEach(BlockNode::drainEnd);
         }
     }
 
-    /** Runs a change with the node and everything below it drained. */
-    private static void drained(BlockNode node, Runnable change) {
+    private static List<BlockNode> subtree(BlockNode node) {
         List<BlockNode> subtree = new ArrayList<>();
         collect(node, subtree);
-        subtree.forEach(BlockNode::drainBegin);
-        try {
-            change.run();
-        } finally {
-            subtree.forEach(BlockNode::drainEnd);
-        }
+        return subtree;
     }
 
     private static void collect(BlockNode node, List<BlockNode> into) {
@@ -277,7 +274,7 @@ public final class BlockGraph {
             return;
         }
         List<BlockNode> children = new ArrayList<>(node.children().values());
-        drained(node, () -> {
+        drained(subtree(node), () -> {
             node.markClosed();
             node.childEdges().forEach(BlockNode::unlink);
             new PermissionUpdate().refreshLoosened(children);

@@ -359,6 +359,15 @@ public final class BlockNode implements BlockParent {
         return edge == null ? null : edge.node();
     }
 
+    /**
+     * The next level down QEMU's chain walks take (bdrv_filter_or_cow_bs): a
+     * filter's filtered child, otherwise the backing node; null at the bottom.
+     */
+    public BlockNode filteredOrBackingChild() {
+        BlockNode primary = driver.isFilter() ? primaryChild() : null;
+        return primary != null ? primary : children().get("backing");
+    }
+
     public long writeHighestOffset() {
         return writeHighestOffset.get();
     }

@@ -40,7 +40,7 @@ public final class NodeInfo {
         if (!flat) {
             // A filter's child and a backing file alike show as the backing image, level by level, as in QEMU.
             ObjectNode innermost = image;
-            for (BlockNode n = below(node); n != null; n = below(n)) {
+            for (BlockNode n = node.filteredOrBackingChild(); n != null; n = n.filteredOrBackingChild()) {
                 ObjectNode child = image(n);
                 innermost.set("backing-image", child);
                 innermost = child;
@@ -103,11 +103,5 @@ public final class NodeInfo {
         }
         driver.describeImage(image);
         return image;
-    }
-
-    /** The filtered child of a filter, else the backing node: the next level QEMU's image info shows. */
-    private static BlockNode below(BlockNode node) {
-        return node.driver().isFilter() && node.primaryChild() != null ? node.primaryChild()
-                : node.children().get("backing");
     }
 }

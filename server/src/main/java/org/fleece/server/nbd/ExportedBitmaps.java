@@ -35,7 +35,7 @@ final class ExportedBitmaps {
     }
 
     private static DirtyBitmap byName(BlockNode exported, String name, boolean writable) {
-        for (BlockNode node = exported; node != null; node = below(node)) {
+        for (BlockNode node = exported; node != null; node = node.filteredOrBackingChild()) {
             DirtyBitmap bitmap = node.bitmaps().find(name);
             if (bitmap != null) {
                 // A read-only export promises the data does not change; a recording bitmap of a writable node may.
@@ -46,9 +46,5 @@ final class ExportedBitmaps {
             }
         }
         throw QmpError.generic("Bitmap '" + name + "' is not found");
-    }
-
-    private static BlockNode below(BlockNode node) {
-        return node.driver().isFilter() ? node.primaryChild() : node.children().get("backing");
     }
 }
