@@ -99,37 +99,37 @@ public final class BlockBackend implements BlockParent {
     }
 
     public void read(long offset, ByteBuffer dst) throws IOException {
-        root.node().read(offset, dst);
+        root.read(offset, dst);
     }
 
     /** Hands the range to the sink as a range of a host file, or false: then {@link #read} it. */
     public boolean readFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
-        return root.node().readFileRegion(offset, length, sink);
+        return root.readFileRegion(offset, length, sink);
     }
 
     /** A write with {@link RequestFlags}: FUA. */
     public void write(long offset, ByteBuffer src, int flags) throws IOException {
-        root.node().write(offset, src, flags);
+        root.write(offset, src, flags);
     }
 
     /** Write-zeroes with {@link RequestFlags}: MAY_UNMAP, NO_FALLBACK, FUA. */
     public void writeZeroes(long offset, long bytes, int flags) throws IOException {
-        root.node().writeZeroes(offset, bytes, flags);
+        root.writeZeroes(offset, bytes, flags);
     }
 
     public void discard(long offset, long bytes) throws IOException {
-        root.node().discard(offset, bytes);
+        root.discard(offset, bytes);
     }
 
     public void flush() throws IOException {
-        root.node().flush();
+        root.flush();
     }
 
     public BlockStatus blockStatus(long offset, long bytes) throws IOException {
-        return root.node().blockStatus(offset, bytes);
+        return root.blockStatus(offset, bytes);
     }
 
     public long length() throws IOException {
-        return root.node().length();
+        return root.length();
     }
 }

@@ -133,6 +133,14 @@ public interface BlockDriver {
     }
 
     /**
+     * As above, for drivers whose needs depend on whether anything uses the
+     * node at all (copy-before-write guards its file only while it has users).
+     */
+    default Perms childPermissions(String role, boolean writable, int perm, int shared, boolean used) {
+        return childPermissions(role, writable, perm, shared);
+    }
+
+    /**
      * First step of a permission change of this node (what its parents now
      * need and share): a driver that must take something outside the graph
      * for it (image locks) takes it here, or fails with QEMU's text. Exactly
@@ -149,6 +157,11 @@ public interface BlockDriver {
 
     /** The format's cluster size, or 0 where there is none: the default bitmap granularity follows it. */
     default long clusterSize() {
+        return 0;
+    }
+
+    /** The unit in which discarding frees space, where it is larger than a byte (snapshot-access: its filter's clusters); 0 when not known. */
+    default long discardGranularity() {
         return 0;
     }
 

@@ -83,12 +83,17 @@ public final class BlockGraph {
                                 List<BlockNode> created) {
         NodeOptions base = NodeOptions.of(options, parent);
         String nodeName = name != null ? name : NodeName.generate();
-        Map<String, BlockNode> children = new LinkedHashMap<>();
+        List<Child> edges = new ArrayList<>();
         List<Runnable> later = new ArrayList<>();
         BlockNode[] self = new BlockNode[1];
         ChildOpener childOpener = new ChildOpener() {
             @Override
-            public BlockNode open(String role, JsonNode reference) {
+            public BlockNode find(String name) {
+                return nodes.get(name);
+            }
+
+            @Override
+            public Child open(String role, JsonNode reference) {
                 // QEMU's block layer opens a node's "file" child before the node
                 // and registers the node before its driver opens any other child
                 // (blkdebug's "image"): queries list nodes in that order.
@@ -97,19 +102,20 @@ public final class BlockGraph {
                 }
                 BlockNode child = reference.isTextual() ? existing(reference.asText())
                         : BlockGraph.this.open(reference, base, false, created);
-                children.put(role, child);
-                return child;
+                Child edge = new Child(null, role, child);
+                edges.add(edge);
+                return edge;
             }
 
             @Override
             public void openLater(String role, JsonNode reference, String prefix,
-                                  java.util.function.Consumer<BlockNode> attach) {
+                                  java.util.function.Consumer<Child> attach) {
                 later.add(() -> {
                     try {
                         BlockNode child = reference.isTextual() ? existing(reference.asText())
                                 : BlockGraph.this.open(reference, base, false, created);
-                        attach.accept(child);
                         Child edge = new Child(self[0], role, child);
+                        attach.accept(edge);
                         BlockNode.link(edge);
                         try {
                             new PermissionUpdate().refresh(List.of(self[0]));
@@ -131,8 +137,7 @@ public final class BlockGraph {
             throw e;
         }
         BlockNode node = new BlockNode(nodeName, driver, base, ownedByMonitor);
-        List<Child> edges = new ArrayList<>();
-        children.forEach((role, child) -> edges.add(new Child(node, role, child)));
+        edges.forEach(edge -> edge.bind(node));
         edges.forEach(BlockNode::link);
         try {
             new PermissionUpdate().refresh(List.of(node));
@@ -169,6 +174,39 @@ public final class BlockGraph {
     /** A job's hold on a node: the job's own permissions, in a role ("main node", "target"). */
     public BlockBackend attachJob(BlockNode node, String jobId, String role, int perm, int shared) {
         return BlockBackend.attachJob(this, jobId, role, node, perm, shared);
+    }
+
+    /**
+     * Opens a filter over {@code below} (its options name below as file) and
+     * puts it in below's place for every user (QEMU's bdrv_insert_node), or
+     * changes nothing. {@code prepare} sees the driver before the filter
+     * takes below's users. A job's copy-before-write filter goes in this way.
+     */
+    public BlockNode insertFilter(JsonNode options, BlockNode below, java.util.function.Consumer<BlockDriver> prepare) {
+        List<BlockNode> created = new ArrayList<>();
+        BlockNode filter;
+        try {
+            filter = open(options, null, false, created);
+        } catch (RuntimeException e) {
+            for (int i = created.size() - 1; i >= 0; i--) {
+                discard(created.get(i));
+            }
+            throw e;
+        }
+        try {
+            prepare.accept(filter.driver());
+            replaceNode(below, filter);
+        } catch (RuntimeException e) {
+            discard(filter);
+            throw e;
+        }
+        return filter;
+    }
+
+    /** Gives a filter's users back to the node below it and closes the filter. */
+    public void removeFilter(BlockNode filter) {
+        replaceNode(filter, filter.primaryChild());
+        discard(filter);
     }
 
     /** QEMU's checks on the name of a node about to be created, for nodes a command makes (a job's filter). */
@@ -219,6 +257,51 @@ public final class BlockGraph {
         }
     }
 
+    /**
+     * Puts {@code to} in the place of {@code from} for every user of
+     * {@code from} except {@code to} itself (QEMU's bdrv_replace_node): how a
+     * filter goes in above a node, or out again. All or nothing: on a
+     * permission conflict every edge points where it did. Control thread.
+     */
+    public void replaceNode(BlockNode from, BlockNode to) {
+        List<Child> moving = from.parents().stream().filter(edge -> edge.parent() != to).toList();
+        moveEdges(moving, java.util.Collections.nCopies(moving.size(), to));
+    }
+
+    /**
+     * Points each edge at its new node with the graph drained, then settles
+     * permissions; on failure the edges go back and the error stands.
+     */
+    void moveEdges(List<Child> edges, List<BlockNode> targets) {
+        List<BlockNode> old = edges.stream().map(Child::node).toList();
+        // Both ends settle: a node that lost its users (a filter going out) may now share what it guarded.
+        List<BlockNode> affected = new ArrayList<>(old);
+        affected.addAll(targets);
+        drainedAll(() -> {
+            for (int i = 0; i < edges.size(); i++) {
+                BlockNode.move(edges.get(i), targets.get(i));
+            }
+            try {
+                new PermissionUpdate().refresh(distinct(affected));
+            } catch (RuntimeException e) {
+                for (int i = 0; i < edges.size(); i++) {
+                    BlockNode.move(edges.get(i), old.get(i));
+                }
+                new PermissionUpdate().refreshLoosened(distinct(affected));
+                throw e;
+            }
+        });
+    }
+
+    /** blockdev-reopen: see {@link NodeReopen}. */
+    public void reopen(List<JsonNode> entries) {
+        NodeReopen.reopen(this, entries);
+    }
+
+    private static List<BlockNode> distinct(List<BlockNode> nodes) {
+        return nodes.stream().distinct().toList();
+    }
+
     /** Runs a change with every node drained: no request is in flight anywhere until it is done. */
     public void drainedAll(Runnable change) {
         drained(nodes(), change);
@@ -234,7 +317,7 @@ public final class BlockGraph {
         }
     }
 
-    private static List<BlockNode> subtree(BlockNode node) {
+    static List<BlockNode> subtree(BlockNode node) {
         List<BlockNode> subtree = new ArrayList<>();
         collect(node, subtree);
         return subtree;

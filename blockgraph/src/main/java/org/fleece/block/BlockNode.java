@@ -48,8 +48,6 @@ public final class BlockNode implements BlockParent {
      */
     private final AtomicLong writeGeneration = new AtomicLong();
     private volatile long flushedGeneration;
-    /** Run before every write, write-zeroes and discard reaches the node: a backup's copy-before-write. */
-    private final List<BeforeWrite> beforeWrite = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Why operations on the node are refused (QEMU's op blockers), e.g. a job writes it; null when none. */
     private String blocker;
 
@@ -102,8 +100,13 @@ public final class BlockNode implements BlockParent {
     }
 
     public void read(long offset, ByteBuffer dst) throws IOException {
+        read(null, offset, dst);
+    }
+
+    /** A read arriving through an edge (null: from no edge): see {@link Rerouted}. */
+    void read(Child via, long offset, ByteBuffer dst) throws IOException {
         check(offset, dst.remaining(), false);
-        enter();
+        enter(via);
         try {
             driver.read(offset, dst);
         } finally {
@@ -113,8 +116,12 @@ public final class BlockNode implements BlockParent {
 
     /** The range as a range of a host file, if the node stores it so: see {@link BlockDriver#readFileRegion}. */
     public boolean readFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
+        return readFileRegion(null, offset, length, sink);
+    }
+
+    boolean readFileRegion(Child via, long offset, long length, FileRegionSink sink) throws IOException {
         check(offset, length, false);
-        enter();
+        enter(via);
         try {
             return driver.readFileRegion(offset, length, sink);
         } finally {
@@ -123,24 +130,27 @@ public final class BlockNode implements BlockParent {
     }
 
     public void write(long offset, ByteBuffer src) throws IOException {
-        write(offset, src, 0);
+        write(null, offset, src, 0);
+    }
+
+    public void write(long offset, ByteBuffer src, int flags) throws IOException {
+        write(null, offset, src, flags);
     }
 
     /**
      * A write with {@link RequestFlags}: FUA. Writes fire pwritev (pwritev_zero)
      * and pwritev_done on the node written, as QEMU's request path does.
      */
-    public void write(long offset, ByteBuffer src, int flags) throws IOException {
+    void write(Child via, long offset, ByteBuffer src, int flags) throws IOException {
         check(offset, src.remaining(), true);
         if (detectZeroes != null && isZero(src)) {
             int length = src.remaining();
-            writeZeroes(offset, length, flags | (detectZeroes.equals("unmap") ? RequestFlags.MAY_UNMAP : 0));
+            writeZeroes(via, offset, length, flags | (detectZeroes.equals("unmap") ? RequestFlags.MAY_UNMAP : 0));
             src.position(src.limit());
             return;
         }
-        beforeWrite(offset, src.remaining());
         long end = offset + src.remaining();
-        enter();
+        enter(via);
         try {
             driver.debugEvent(BlkdebugEvent.PWRITEV);
             driver.write(offset, src);
@@ -156,12 +166,15 @@ public final class BlockNode implements BlockParent {
 
     /** Write-zeroes with {@link RequestFlags}: MAY_UNMAP, NO_FALLBACK, FUA. */
     public void writeZeroes(long offset, long bytes, int flags) throws IOException {
+        writeZeroes(null, offset, bytes, flags);
+    }
+
+    void writeZeroes(Child via, long offset, long bytes, int flags) throws IOException {
         check(offset, bytes, true);
-        beforeWrite(offset, bytes);
         if (!unmap) {
             flags &= ~RequestFlags.MAY_UNMAP;
         }
-        enter();
+        enter(via);
         try {
             driver.debugEvent(BlkdebugEvent.PWRITEV_ZERO);
             driver.writeZeroes(offset, bytes, flags);
@@ -206,12 +219,15 @@ public final class BlockNode implements BlockParent {
      * anything sees them: they reach no driver and dirty no bitmap.
      */
     public void discard(long offset, long bytes) throws IOException {
+        discard(null, offset, bytes);
+    }
+
+    void discard(Child via, long offset, long bytes) throws IOException {
         check(offset, bytes, true);
         if (!unmap) {
             return;
         }
-        beforeWrite(offset, bytes);
-        enter();
+        enter(via);
         try {
             driver.discard(offset, bytes);
         } finally {
@@ -220,21 +236,6 @@ public final class BlockNode implements BlockParent {
             leave();
         }
         writeHighestOffset.accumulateAndGet(offset + bytes, Math::max);
-    }
-
-    private void beforeWrite(long offset, long bytes) throws IOException {
-        for (BeforeWrite hook : beforeWrite) {
-            hook.beforeWrite(offset, bytes);
-        }
-    }
-
-    /** Control thread. */
-    public void addBeforeWrite(BeforeWrite hook) {
-        beforeWrite.add(hook);
-    }
-
-    public void removeBeforeWrite(BeforeWrite hook) {
-        beforeWrite.remove(hook);
     }
 
     /** Blocks operations on the node for a reason ("block device is in use by block job: backup"). Control thread. */
@@ -251,12 +252,28 @@ public final class BlockNode implements BlockParent {
         return blocker;
     }
 
+    /**
+     * Thrown to an edge whose request waited at this node's gate while the
+     * graph pointed the edge elsewhere (a filter inserted, blockdev-reopen):
+     * the request has not started, and the edge sends it to the new node.
+     */
+    static final class Rerouted extends RuntimeException {
+        private static final Rerouted INSTANCE = new Rerouted();
+
+        private Rerouted() {
+            super(null, null, false, false);
+        }
+    }
+
     /** Admits a request, waiting while the node is drained; a node closed meanwhile fails it. */
-    private void enter() throws IOException {
+    private void enter(Child via) throws IOException {
         gate.lock();
         try {
             while (quiesced > 0 && !closed) {
                 admitted.awaitUninterruptibly();
+            }
+            if (via != null && via.node() != this) {
+                throw Rerouted.INSTANCE;
             }
             if (closed) {
                 throw new BlockIOException(Errno.EIO);
@@ -409,6 +426,13 @@ public final class BlockNode implements BlockParent {
             parent.children.put(edge.role(), edge);
         }
         edge.node().parents.addFirst(edge);
+    }
+
+    /** Moves an edge from its node to another; the parent keeps it in the same role and place. */
+    static void move(Child edge, BlockNode to) {
+        edge.node().parents.remove(edge);
+        edge.retarget(to);
+        to.parents.addFirst(edge);
     }
 
     static void unlink(Child edge) {

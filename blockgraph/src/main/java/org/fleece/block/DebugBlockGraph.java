@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * x-debug-query-block-graph: every user and node with the edges between them
- * and their permissions. QEMU numbers them as it meets them (backends, then
- * nodes oldest first, an inline child before its parent, each node's
+ * and their permissions. QEMU numbers them as it meets them (backends, jobs,
+ * then nodes oldest first, an inline child before its parent, each node's
  * children newest edge first) and
  * builds both lists by prepending, so they come out in reverse.
  */
@@ -28,14 +28,24 @@ public final class DebugBlockGraph {
 
     public static ObjectNode of(BlockGraph graph) {
         DebugBlockGraph dump = new DebugBlockGraph();
+        Map<String, List<BlockBackend>> jobs = new java.util.LinkedHashMap<>();
         for (BlockBackend backend : graph.backends()) {
-            dump.node(backend, "block-backend", backend.name());
-            dump.edge(backend.rootEdge());
+            if (backend.job()) {
+                jobs.computeIfAbsent(backend.name(), name -> new ArrayList<>()).add(backend);
+            } else {
+                dump.node(backend, "block-backend", backend.name());
+                dump.edge(backend.rootEdge(), backend);
+            }
         }
+        // A job is one user holding several nodes; QEMU lists its holds newest first.
+        jobs.forEach((name, holds) -> {
+            dump.node(holds.getFirst(), "block-job", name);
+            holds.reversed().forEach(hold -> dump.edge(hold.rootEdge(), holds.getFirst()));
+        });
         for (BlockNode node : graph.nodes().reversed()) {
             dump.node(node, "block-driver", node.name());
             for (Child edge : node.childEdges().reversed()) {
-                dump.edge(edge);
+                dump.edge(edge, edge.parent());
             }
         }
         ObjectNode result = JSON.objectNode();
@@ -56,9 +66,9 @@ public final class DebugBlockGraph {
         nodes.add(node);
     }
 
-    private void edge(Child child) {
+    private void edge(Child child, Object parent) {
         ObjectNode edge = JSON.objectNode();
-        edge.put("parent", id(child.parent()));
+        edge.put("parent", id(parent));
         edge.put("child", id(child.node()));
         edge.put("name", child.role());
         ArrayNode perm = edge.putArray("perm");

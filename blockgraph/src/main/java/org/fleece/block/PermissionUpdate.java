@@ -74,7 +74,8 @@ final class PermissionUpdate {
         prepared.add(node);
         preparedWith.add(new Perms(perm, shared));
         for (Child edge : node.childEdges()) {
-            Perms wanted = node.driver().childPermissions(edge.role(), !node.readOnly(), perm, shared);
+            Perms wanted = node.driver().childPermissions(edge.role(), !node.readOnly(), perm, shared,
+                    !node.parents().isEmpty());
             set(edge, wanted.perm(), edge.node().options().forceShare() ? Permission.ALL : wanted.shared());
         }
     }

@@ -1,11 +1,16 @@
 package org.fleece.block.backup;
 
-import org.fleece.block.BeforeWrite;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.fleece.block.BlockBackend;
 import org.fleece.block.BlockGraph;
 import org.fleece.block.BlockNode;
 import org.fleece.block.BlockStatus;
 import org.fleece.block.Permission;
+import org.fleece.block.copy.BlockCopy;
+import org.fleece.block.copy.CopyBitmap;
+import org.fleece.block.copy.CopyException;
+import org.fleece.block.driver.cbw.CopyBeforeWriteDriver;
 import org.fleece.block.job.Job;
 
 import java.io.IOException;
@@ -17,11 +22,12 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * blockdev-backup: copies the source node to the target as it was when the
- * job started. Workers copy runs of clusters in parallel; a guest write to
- * a cluster not yet copied first copies it itself (copy-before-write, hooked
- * into the source node's write path), so the target gets the old data.
- * sync=none copies only what guest writes are about to overwrite, until
- * cancelled.
+ * job started. A copy-before-write filter goes in above the source for the
+ * job's life (named by filter-node-name, or generated), so a guest write to
+ * a cluster not yet copied first copies it itself; the job's workers copy
+ * runs of clusters in parallel through the filter's {@link BlockCopy}, so
+ * nobody copies a cluster twice. sync=none copies only what guest writes are
+ * about to overwrite, until cancelled.
  */
 public final class BackupJob extends Job {
     static final String BLOCKER = "block device is in use by block job: backup";
@@ -31,20 +37,25 @@ public final class BackupJob extends Job {
     private final BlockNode target;
     private final BackupOptions options;
     private final long length;
-    private final CopyBitmap copy;
-    private final BeforeWrite copyBeforeWrite = this::copyBeforeWrite;
+    private final long clusterSize;
+    private final String filterNodeName;
+    private BlockNode filter;
+    private BlockCopy blockCopy;
+    private CopyBitmap copy;
     private BlockBackend sourceUser;
     private BlockBackend targetUser;
 
+    /** @param filterNodeName the filter's name, or null for a generated one */
     public BackupJob(String id, BlockGraph graph, BlockNode source, BlockNode target, BackupOptions options,
-                     long length, long clusterSize, Executor control) {
+                     long length, long clusterSize, String filterNodeName, Executor control) {
         super(id, options.autoFinalize(), options.autoDismiss(), control);
         this.graph = graph;
         this.source = source;
         this.target = target;
         this.options = options;
         this.length = length;
-        this.copy = new CopyBitmap(clusterSize, length);
+        this.clusterSize = clusterSize;
+        this.filterNodeName = filterNodeName;
     }
 
     @Override
@@ -53,18 +64,31 @@ public final class BackupJob extends Job {
     }
 
     /**
-     * Takes hold of both nodes with QEMU's permissions (on a conflict nothing
-     * changes), then freezes the bitmap and starts intercepting writes.
-     * Control thread, with the graph drained.
+     * Puts the filter in above the source and takes hold of both nodes with
+     * QEMU's permissions (on a conflict nothing changes), then freezes the
+     * bitmap. Control thread, with the graph drained.
      */
     public void attach() {
-        int sourcePerm = Permission.CONSISTENT_READ.bit() | (options.discardSource() ? Permission.WRITE.bit() : 0);
-        sourceUser = graph.attachJob(source, id(), "main node", sourcePerm, Permission.ALL & ~Permission.RESIZE.bit());
+        ObjectNode filterOptions = JsonNodeFactory.instance.objectNode().put("driver", "copy-before-write");
+        if (filterNodeName != null) {
+            filterOptions.put("node-name", filterNodeName);
+        }
+        filterOptions.put("file", source.name()).put("target", target.name()).put("min-cluster-size", clusterSize);
+        filter = graph.insertFilter(filterOptions, source,
+                driver -> ((CopyBeforeWriteDriver) driver).setDiscardSource(options.discardSource()));
+        blockCopy = ((CopyBeforeWriteDriver) filter.driver()).blockCopy();
+        copy = blockCopy.bitmap();
+        // As in QEMU the job itself needs nothing of its nodes: the filter reads and writes for it.
         try {
-            targetUser = graph.attachJob(target, id(), "target", Permission.WRITE.bit(),
-                    Permission.ALL & ~Permission.RESIZE.bit());
+            sourceUser = graph.attachJob(filter, id(), "main node", 0, Permission.ALL);
+            try {
+                targetUser = graph.attachJob(target, id(), "target", 0, Permission.ALL);
+            } catch (RuntimeException e) {
+                sourceUser.detach();
+                throw e;
+            }
         } catch (RuntimeException e) {
-            sourceUser.detach();
+            graph.removeFilter(filter);
             throw e;
         }
         target.block(BLOCKER);
@@ -72,12 +96,11 @@ public final class BackupJob extends Job {
             options.bitmap().createSuccessor();
         }
         if (options.sync() == SyncMode.BITMAP) {
+            copy.reset(0, length + clusterSize);
             options.bitmap().forEachDirtyRange(copy::set);
-        } else {
-            copy.set(0, length);
         }
         setTotal(copy.remainingBytes());
-        source.addBeforeWrite(copyBeforeWrite);
+        blockCopy.setListener(this::copied);
     }
 
     @Override
@@ -106,7 +129,7 @@ public final class BackupJob extends Job {
     /** sync=top: clusters the source does not allocate itself are left to its backing. */
     private void skipUnallocated() throws IOException {
         for (long offset = 0; offset < length && !isCancelled(); ) {
-            BlockStatus status = sourceUser.blockStatus(offset, length - offset);
+            BlockStatus status = blockCopy.source().blockStatus(offset, length - offset);
             if (!status.allocated()) {
                 copy.reset(offset, status.bytes());
             }
@@ -155,14 +178,13 @@ public final class BackupJob extends Job {
                         length)));
             }
             try {
-                copyExtent(run[0] * copy.clusterSize(), bytes, zero, buffer);
+                blockCopy.copyExtent(run[0] * copy.clusterSize(), bytes, zero, buffer);
             } catch (CopyException e) {
                 copy.release(run[0], run[1], false);
-                failure.compareAndSet(null, new Failure(e.read, e.error));
+                failure.compareAndSet(null, new Failure(e.read(), e.error()));
                 return;
             }
-            copy.release(run[0], run[1], true);
-            finishRun(run);
+            blockCopy.finish(run);
         }
     }
 
@@ -177,7 +199,7 @@ public final class BackupJob extends Job {
         long bytes = runBytes(run);
         BlockStatus status;
         try {
-            status = sourceUser.blockStatus(offset, bytes);
+            status = blockCopy.source().blockStatus(offset, bytes);
         } catch (IOException e) {
             status = null;
         }
@@ -205,95 +227,18 @@ public final class BackupJob extends Job {
     }
 
     private long runBytes(long[] run) {
-        long offset = run[0] * copy.clusterSize();
-        return Math.min(run[1] * copy.clusterSize(), length - offset);
+        return blockCopy.runBytes(run);
     }
 
-    private static final class CopyException extends Exception {
-        private final boolean read;
-        private final IOException error;
-
-        CopyException(boolean read, IOException error) {
-            super(error);
-            this.read = read;
-            this.error = error;
-        }
-    }
-
-    /** Copies one claimed run: zero stretches as write-zeroes without reading them, the rest read and written. */
-    private void copyRun(long[] run, ByteBuffer buffer) throws CopyException {
-        long offset = run[0] * copy.clusterSize();
-        long end = offset + runBytes(run);
-        while (offset < end) {
-            BlockStatus status;
-            try {
-                status = sourceUser.blockStatus(offset, end - offset);
-            } catch (IOException e) {
-                status = new BlockStatus(end - offset, true, false, true);
-            }
-            long bytes = Math.min(status.bytes(), end - offset);
-            copyExtent(offset, bytes, status.zero(), buffer);
-            offset += bytes;
-        }
-    }
-
-    /** Zeroes are written as such, without reading them; data is read and written. */
-    private void copyExtent(long offset, long bytes, boolean zero, ByteBuffer buffer) throws CopyException {
-        if (zero) {
-            try {
-                targetUser.writeZeroes(offset, bytes, 0);
-            } catch (IOException e) {
-                throw new CopyException(false, e);
-            }
-            return;
-        }
-        buffer.clear().limit((int) bytes);
-        try {
-            sourceUser.read(offset, buffer);
-        } catch (IOException e) {
-            throw new CopyException(true, e);
-        }
-        buffer.flip();
-        try {
-            targetUser.write(offset, buffer, 0);
-        } catch (IOException e) {
-            throw new CopyException(false, e);
-        }
-    }
-
-    /** A run is on the target: it counts, and with discard-source the source lets go of it. */
-    private void finishRun(long[] run) {
-        long bytes = runBytes(run);
+    /** A run reached the target, by a worker or a guest write: it counts, and with discard-source the source lets go of it. */
+    private void copied(long offset, long bytes) {
         progress(bytes);
         if (options.discardSource()) {
             try {
-                sourceUser.discard(run[0] * copy.clusterSize(), bytes);
+                blockCopy.source().discard(offset, bytes);
             } catch (IOException e) {
                 // As upstream QEMU: a failed discard costs space, not data; the backup goes on.
             }
-        }
-    }
-
-    /** The guest's write waits until the clusters it touches have their old data on the target. */
-    private void copyBeforeWrite(long offset, long bytes) throws IOException {
-        try {
-            List<long[]> runs;
-            while (!(runs = copy.claimForWrite(offset, bytes)).isEmpty()) {
-                for (long[] run : runs) {
-                    ByteBuffer buffer = ByteBuffer.allocate((int) runBytes(run));
-                    try {
-                        copyRun(run, buffer);
-                    } catch (CopyException e) {
-                        copy.release(run[0], run[1], false);
-                        throw e.error;
-                    }
-                    copy.release(run[0], run[1], true);
-                    finishRun(run);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException();
         }
     }
 
@@ -342,9 +287,9 @@ public final class BackupJob extends Job {
 
     @Override
     protected void clean() {
-        source.removeBeforeWrite(copyBeforeWrite);
         target.unblock();
         targetUser.detach();
         sourceUser.detach();
+        graph.removeFilter(filter);
     }
 }

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.fleece.block.BlkdebugEvent;
 import org.fleece.block.BlockDriver;
 import org.fleece.block.BlockIOException;
-import org.fleece.block.BlockNode;
+import org.fleece.block.Child;
 import org.fleece.block.BlockStatus;
 import org.fleece.block.Breakpoints;
 import org.fleece.block.ChildOpener;
@@ -25,7 +25,7 @@ import java.nio.ByteBuffer;
  * that passes its rules goes to the image unchanged.
  */
 final class BlkdebugDriver implements BlockDriver, Breakpoints {
-    private final BlockNode image;
+    private final Child image;
     private final BlkdebugState state;
     /** The strong options, flattened as QEMU shows them in a "json:" file name. */
     private final ObjectNode strong;
@@ -34,7 +34,7 @@ final class BlkdebugDriver implements BlockDriver, Breakpoints {
     /** ...and denied to others beyond what the parents deny (unshare-child-perms). */
     private final int unshare;
 
-    private BlkdebugDriver(BlockNode image, BlkdebugState state, ObjectNode strong, int take, int unshare) {
+    private BlkdebugDriver(Child image, BlkdebugState state, ObjectNode strong, int take, int unshare) {
         this.image = image;
         this.state = state;
         this.strong = strong;
@@ -51,7 +51,7 @@ final class BlkdebugDriver implements BlockDriver, Breakpoints {
         BlkdebugOptions.checkBeforeImage(options);
         BlkdebugState state = new BlkdebugState(out);
         BlkdebugOptions.addRules(options, state);
-        BlockNode image = children.open("image", options.get("image"));
+        Child image = children.open("image", options.get("image"));
         BlkdebugOptions.checkAfterImage(options);
         BlkdebugDriver driver = new BlkdebugDriver(image, state, BlkdebugOptions.strong(options, base.inline()),
                 BlkdebugOptions.permissions(options, "take-child-perms"),

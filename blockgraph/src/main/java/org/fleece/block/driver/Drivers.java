@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.fleece.block.BlockDriver;
 import org.fleece.block.ChildOpener;
 import org.fleece.block.NodeOptions;
+import org.fleece.block.driver.cbw.CopyBeforeWriteDriver;
 import org.fleece.block.driver.qcow2.Qcow2Driver;
 import org.fleece.qapi.QmpError;
 
@@ -20,6 +21,8 @@ public final class Drivers {
 
     private static final Map<String, Opener> OPENERS = Map.of(
             "blkdebug", BlkdebugDriver::open,
+            "copy-before-write", CopyBeforeWriteDriver::open,
+            "snapshot-access", SnapshotAccessDriver::open,
             "file", FileDriver::open,
             "raw", RawDriver::open,
             "null-co", NullDriver::open,

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.fleece.block.BlkdebugEvent;
 import org.fleece.block.BlockDriver;
-import org.fleece.block.BlockNode;
+import org.fleece.block.Child;
 import org.fleece.block.BlockStatus;
 import org.fleece.block.Errno;
 import org.fleece.block.FileRegionSink;
@@ -20,13 +20,13 @@ import java.nio.ByteBuffer;
 
 /** The `raw` format: its child's bytes as they are, optionally a window of them (offset, size). */
 final class RawDriver implements BlockDriver {
-    private final BlockNode file;
+    private final Child file;
     private final long offset;
     private volatile long size;
     /** offset and size as the user gave them: what QEMU's "json:" file name shows. */
     private final ObjectNode strong;
 
-    private RawDriver(BlockNode file, long offset, long size, ObjectNode strong) {
+    private RawDriver(Child file, long offset, long size, ObjectNode strong) {
         this.file = file;
         this.offset = offset;
         this.size = size;
@@ -43,7 +43,7 @@ final class RawDriver implements BlockDriver {
                 strong.set(name, options.get(name));
             }
         }
-        BlockNode file = children.open("file", options.get("file"));
+        Child file = children.open("file", options.get("file"));
         long offset = options.path("offset").asLong(0);
         long fileSize;
         try {

@@ -1,11 +1,15 @@
 package org.fleece.server.block;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.fleece.block.BlockGraph;
 import org.fleece.block.DebugBlockGraph;
 import org.fleece.block.NodeInfo;
 import org.fleece.block.NodeStats;
 import org.fleece.server.qmp.CommandTable;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The block graph's commands. query-block and query-blockstats without
@@ -25,6 +29,11 @@ public final class BlockCommands {
             return null;
         }).register("blockdev-del", (args, ctx) -> {
             graph.delete(args.get("node-name").asText());
+            return null;
+        }).register("blockdev-reopen", (args, ctx) -> {
+            List<JsonNode> entries = new ArrayList<>();
+            args.get("options").forEach(entries::add);
+            graph.reopen(entries);
             return null;
         }).register("query-named-block-nodes",
                 (args, ctx) -> NodeInfo.namedNodes(graph, args.path("flat").asBoolean(false)))

@@ -119,7 +119,7 @@ public final class BackupAction implements Action {
                 throw QmpError.generic("Could not create node: " + e.desc());
             }
         }
-        long clusterSize = BackupOptions.DEFAULT_CLUSTER_SIZE;
+        long clusterSize = clusterSize(target, source, perf, data.path("discard-source").asBoolean(false));
         if (maxChunk != 0 && maxChunk < clusterSize) {
             throw QmpError.generic("Required max-chunk (" + maxChunk + ") is less than backup cluster size ("
                     + clusterSize + ")");
@@ -131,7 +131,9 @@ public final class BackupAction implements Action {
                 data.path("auto-dismiss").asBoolean(true));
         // Without job-id QEMU takes the device's BlockBackend name, which a node does not have.
         String id = data.path("job-id").asText("");
-        BackupJob created = new BackupJob(id, graph, source, target, options, length, clusterSize, control);
+        String filterNodeName = data.has("filter-node-name") ? data.get("filter-node-name").asText() : null;
+        BackupJob created = new BackupJob(id, graph, source, target, options, length, clusterSize, filterNodeName,
+                control);
         created.attach();
         try {
             jobs.register(created, txn);
@@ -147,6 +149,21 @@ public final class BackupAction implements Action {
             throw e;
         }
         job = created;
+    }
+
+    /**
+     * QEMU's block-copy cluster size: the target's clusters, at least 64 KiB,
+     * at least upstream's x-perf min-cluster-size; with discard-source also
+     * the unit in which the source frees space (a fleecing image's clusters),
+     * so that each discard frees what it copied.
+     */
+    private static long clusterSize(BlockNode target, BlockNode source, JsonNode perf, boolean discardSource) {
+        long size = Math.max(BackupOptions.DEFAULT_CLUSTER_SIZE, target.driver().clusterSize());
+        size = Math.max(size, perf.path("min-cluster-size").asLong(0));
+        if (discardSource) {
+            size = Math.max(size, source.driver().discardGranularity());
+        }
+        return size;
     }
 
     private BlockNode lookup(String name) {

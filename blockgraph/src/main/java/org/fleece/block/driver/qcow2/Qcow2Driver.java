@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.fleece.block.BlockDriver;
 import org.fleece.block.BlockIOException;
-import org.fleece.block.BlockNode;
+import org.fleece.block.Child;
 import org.fleece.block.BlockStatus;
 import org.fleece.block.ChildOpener;
 import org.fleece.block.Errno;
@@ -29,9 +29,9 @@ import java.nio.ByteBuffer;
  * cluster. {@link Qcow2Metadata} keeps the crash-safe write order.
  */
 public final class Qcow2Driver implements BlockDriver {
-    private final BlockNode file;
+    private final Child file;
     /** Attached once the node is in the graph (see {@link ChildOpener#openLater}); fixed from then on. */
-    private volatile BlockNode backing;
+    private volatile Child backing;
     /** The backing node was given in the options rather than found through the header. */
     private final boolean backingGiven;
     private final Qcow2Header header;
@@ -43,7 +43,7 @@ public final class Qcow2Driver implements BlockDriver {
     private final boolean unmap;
     private volatile long size;
 
-    private Qcow2Driver(BlockNode file, boolean backingGiven, Qcow2Header header, Qcow2Metadata metadata,
+    private Qcow2Driver(Child file, boolean backingGiven, Qcow2Header header, Qcow2Metadata metadata,
                         boolean unmap) {
         this.file = file;
         this.backingGiven = backingGiven;
@@ -57,7 +57,7 @@ public final class Qcow2Driver implements BlockDriver {
     }
 
     public static BlockDriver open(JsonNode options, NodeOptions base, ChildOpener children) {
-        BlockNode file = children.open("file", options.get("file"));
+        Child file = children.open("file", options.get("file"));
         Qcow2Header header = Qcow2Open.readHeader(file, options, base, children);
         Qcow2Options qcow2Options = Qcow2Options.of(options, base, header);
         Qcow2Metadata metadata;

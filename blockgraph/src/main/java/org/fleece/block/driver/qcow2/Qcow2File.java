@@ -1,6 +1,6 @@
 package org.fleece.block.driver.qcow2;
 
-import org.fleece.block.BlockNode;
+import org.fleece.block.Child;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,7 +11,7 @@ import java.nio.ByteOrder;
  * in-place header fields, and syncs that order metadata writes.
  */
 final class Qcow2File {
-    private final BlockNode file;
+    private final Child file;
     /**
      * Set while the graph changes the qcow2 node with its subtree drained
      * (block_resize, close): the node's own metadata I/O must then pass the
@@ -19,7 +19,7 @@ final class Qcow2File {
      */
     private volatile boolean closing;
 
-    Qcow2File(BlockNode file) {
+    Qcow2File(Child file) {
         this.file = file;
     }
 
@@ -56,10 +56,6 @@ final class Qcow2File {
         } else {
             file.write(offset, src);
         }
-    }
-
-    BlockNode node() {
-        return file;
     }
 
     /** Reads metadata; bytes past the end of the file read as zeroes. */

@@ -1,7 +1,7 @@
 package org.fleece.block.driver.qcow2;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.fleece.block.BlockNode;
+import org.fleece.block.Child;
 import org.fleece.block.ChildOpener;
 import org.fleece.block.Errno;
 import org.fleece.block.NodeOptions;
@@ -21,7 +21,7 @@ final class Qcow2Open {
     private Qcow2Open() {
     }
 
-    static Qcow2Header readHeader(BlockNode file, JsonNode options, NodeOptions base, ChildOpener children) {
+    static Qcow2Header readHeader(Child file, JsonNode options, NodeOptions base, ChildOpener children) {
         Qcow2Header header;
         try {
             Qcow2File io = new Qcow2File(file);
@@ -68,7 +68,7 @@ final class Qcow2Open {
         return header;
     }
 
-    private static void checkTables(Qcow2Header header, BlockNode file) {
+    private static void checkTables(Qcow2Header header, Child file) {
         long clusterSize = header.clusterSize();
         if ((long) header.refcountTableClusters() * clusterSize > Qcow2Header.MAX_REFTABLE_SIZE) {
             throw QmpError.generic("Reference count table too large");

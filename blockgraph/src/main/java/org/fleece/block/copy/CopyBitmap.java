@@ -1,4 +1,4 @@
-package org.fleece.block.backup;
+package org.fleece.block.copy;
 
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -14,7 +14,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * take runs from a cursor; a guest write claims its own clusters at once,
  * which puts them ahead of everything the workers have not started.
  */
-final class CopyBitmap {
+public final class CopyBitmap {
     private final long clusterSize;
     private final long clusters;
     private final ReentrantLock lock = new ReentrantLock();
@@ -23,17 +23,17 @@ final class CopyBitmap {
     private final BitSet inFlight = new BitSet();
     private int cursor;
 
-    CopyBitmap(long clusterSize, long length) {
+    public CopyBitmap(long clusterSize, long length) {
         this.clusterSize = clusterSize;
         this.clusters = (length + clusterSize - 1) / clusterSize;
     }
 
-    long clusterSize() {
+    public long clusterSize() {
         return clusterSize;
     }
 
     /** Marks the clusters that cover the byte range as to be copied. */
-    void set(long offset, long bytes) {
+    public void set(long offset, long bytes) {
         if (bytes <= 0) {
             return;
         }
@@ -46,7 +46,7 @@ final class CopyBitmap {
     }
 
     /** Drops clusters nobody needs copied (unallocated ones for sync=top). */
-    void reset(long offset, long bytes) {
+    public void reset(long offset, long bytes) {
         lock.lock();
         try {
             todo.clear(toInt(offset / clusterSize), toInt(Math.min(clusters, (offset + bytes) / clusterSize)));
@@ -56,7 +56,7 @@ final class CopyBitmap {
     }
 
     /** Bytes still to copy, whole clusters. */
-    long remainingBytes() {
+    public long remainingBytes() {
         lock.lock();
         try {
             return (long) todo.cardinality() * clusterSize;
@@ -66,7 +66,7 @@ final class CopyBitmap {
     }
 
     /** Starts the workers' pass over again from the first cluster (after an error put clusters back). */
-    void rewind() {
+    public void rewind() {
         lock.lock();
         try {
             cursor = 0;
@@ -76,7 +76,7 @@ final class CopyBitmap {
     }
 
     /** A worker's next run of at most maxClusters clusters to copy, as {first, count}; null when none is left. */
-    long[] claimNext(int maxClusters) {
+    public long[] claimNext(int maxClusters) {
         lock.lock();
         try {
             int first = todo.nextSetBit(cursor);
@@ -96,7 +96,7 @@ final class CopyBitmap {
     }
 
     /** Gives back the tail of a claimed run, from cluster keep on: the workers take it up next. */
-    void shrink(long[] run, long keep) {
+    public void shrink(long[] run, long keep) {
         lock.lock();
         try {
             int tail = toInt(run[0] + keep);
@@ -115,7 +115,7 @@ final class CopyBitmap {
      * itself (claimed now), or an empty list once none is left to copy and
      * none is in flight. Waits meanwhile for clusters others are copying.
      */
-    List<long[]> claimForWrite(long offset, long bytes) throws InterruptedException {
+    public List<long[]> claimForWrite(long offset, long bytes) throws InterruptedException {
         int first = toInt(offset / clusterSize);
         int end = toInt(Math.min(clusters, (offset + bytes + clusterSize - 1) / clusterSize));
         lock.lock();
@@ -144,7 +144,7 @@ final class CopyBitmap {
     }
 
     /** A claimed run is done: copied, or (failed) to be copied again. */
-    void release(long first, long count, boolean copied) {
+    public void release(long first, long count, boolean copied) {
         lock.lock();
         try {
             inFlight.clear(toInt(first), toInt(first + count));
@@ -158,7 +158,7 @@ final class CopyBitmap {
     }
 
     /** The byte ranges still to copy, for bitmap-mode=always after a failure. */
-    void forEachRemaining(java.util.function.BiConsumer<Long, Long> consumer) {
+    public void forEachRemaining(java.util.function.BiConsumer<Long, Long> consumer) {
         lock.lock();
         try {
             for (int i = todo.nextSetBit(0); i >= 0; i = todo.nextSetBit(i)) {
@@ -169,6 +169,25 @@ final class CopyBitmap {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Whether the cluster's old data is on the target: neither still to copy nor being copied. Hold {@link #lock()}. */
+    public boolean copied(long cluster) {
+        int i = toInt(cluster);
+        return !todo.get(i) && !inFlight.get(i);
+    }
+
+    /** The clusters in all; the last one may be partial. */
+    public long clusters() {
+        return clusters;
+    }
+
+    /**
+     * The lock every change of the bitmap takes: a reader that must decide
+     * atomically with the copies (a snapshot read registering itself) holds it.
+     */
+    public ReentrantLock lock() {
+        return lock;
     }
 
     private static int toInt(long cluster) {

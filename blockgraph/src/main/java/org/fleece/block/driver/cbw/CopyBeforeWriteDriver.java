@@ -1,0 +1,366 @@
+package org.fleece.block.driver.cbw;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.fleece.block.BlockDriver;
+import org.fleece.block.BlockIOException;
+import org.fleece.block.BlockNode;
+import org.fleece.block.BlockStatus;
+import org.fleece.block.Child;
+import org.fleece.block.ChildOpener;
+import org.fleece.block.Errno;
+import org.fleece.block.NodeOptions;
+import org.fleece.block.Permission;
+import org.fleece.block.Perms;
+import org.fleece.block.bitmap.DirtyBitmap;
+import org.fleece.block.copy.BlockCopy;
+import org.fleece.block.copy.CopyBitmap;
+import org.fleece.qapi.QmpError;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.util.BitSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The copy-before-write filter: reads pass to {@code file} (the active disk);
+ * before a write, write-zeroes or discard reaches it, the old data of the
+ * clusters it touches goes to {@code target} (with {@code bitmap}, only
+ * clusters dirty in it when the filter was opened). {@link #snapshotRead}
+ * and friends show the disk as it was when the filter went in, for
+ * snapshot-access; a backup job drives the same {@link BlockCopy} with its
+ * workers.
+ * <p>
+ * Locking, stated once: the copy bitmap's lock guards which clusters are
+ * copied, in flight and readable ({@code access}); a snapshot read decides
+ * where each piece comes from and registers its reads of old data in the
+ * active disk ({@link FrozenReads}) under that lock, and a guest write
+ * waits for such reads only after its own copy is done. No I/O happens
+ * under the lock.
+ */
+public final class CopyBeforeWriteDriver implements BlockDriver {
+    /** QEMU's block-copy cluster size where the target has none of its own. */
+    private static final long DEFAULT_CLUSTER_SIZE = 64 * 1024;
+
+    private final Child file;
+    private final Child target;
+    private final BlockCopy copy;
+    /** Clusters snapshot reads may see: those to be copied at the start, less what the snapshot discarded. */
+    private final BitSet access = new BitSet();
+    private final boolean breakSnapshot;
+    private final long timeoutNanos;
+    private final FrozenReads frozen = new FrozenReads();
+    /** A backup with discard-source discards copied clusters through the filter's file edge, which then writes. */
+    private volatile boolean discardSource;
+    /** Set once a copy failed under on-cbw-error=break-snapshot: from then on the snapshot is gone. */
+    private volatile IOException snapshotError;
+
+    private CopyBeforeWriteDriver(Child file, Child target, BlockCopy copy, boolean breakSnapshot,
+                                  long timeoutNanos) {
+        this.file = file;
+        this.target = target;
+        this.copy = copy;
+        this.breakSnapshot = breakSnapshot;
+        this.timeoutNanos = timeoutNanos;
+    }
+
+    public static BlockDriver open(JsonNode options, NodeOptions base, ChildOpener children) {
+        long minClusterSize = options.path("min-cluster-size").asLong(0);
+        if (minClusterSize != 0 && Long.bitCount(minClusterSize) != 1) {
+            throw QmpError.generic("min-cluster-size needs to be a power of 2");
+        }
+        Child file = children.open("file", options.get("file"));
+        Child target = children.open("target", options.get("target"));
+        DirtyBitmap bitmap = options.has("bitmap") ? findBitmap(options.get("bitmap"), children) : null;
+        long length;
+        try {
+            length = file.length();
+        } catch (IOException e) {
+            throw QmpError.generic("Could not get the size of the file: " + Errno.describe(e));
+        }
+        long clusterSize = Math.max(DEFAULT_CLUSTER_SIZE, Math.max(target.driver().clusterSize(), minClusterSize));
+        BlockCopy copy = new BlockCopy(file, target, clusterSize, length);
+        CopyBeforeWriteDriver driver = new CopyBeforeWriteDriver(file, target, copy,
+                options.path("on-cbw-error").asText("break-guest-write").equals("break-snapshot"),
+                TimeUnit.SECONDS.toNanos(options.path("cbw-timeout").asLong(0)));
+        if (bitmap != null) {
+            bitmap.forEachDirtyRange(copy.bitmap()::set);
+        } else {
+            copy.bitmap().set(0, length);
+        }
+        copy.bitmap().forEachRemaining((offset, bytes) -> driver.access.set(Math.toIntExact(offset / clusterSize),
+                Math.toIntExact((offset + bytes) / clusterSize)));
+        return driver;
+    }
+
+    private static DirtyBitmap findBitmap(JsonNode reference, ChildOpener children) {
+        String nodeName = reference.get("node").asText();
+        String name = reference.get("name").asText();
+        BlockNode node = children.find(nodeName);
+        if (node == null) {
+            throw QmpError.generic("Node '" + nodeName + "' not found");
+        }
+        DirtyBitmap bitmap = node.bitmaps().find(name);
+        if (bitmap == null) {
+            throw QmpError.generic("Dirty bitmap '" + name + "' not found");
+        }
+        return bitmap;
+    }
+
+    /** Before the filter takes its users: a backup with discard-source writes (discards) the active disk. */
+    public void setDiscardSource(boolean discardSource) {
+        this.discardSource = discardSource;
+    }
+
+    /** The copier a backup job shares with the filter it inserted. */
+    public BlockCopy blockCopy() {
+        return copy;
+    }
+
+    @Override
+    public String name() {
+        return "copy-before-write";
+    }
+
+    @Override
+    public long size() throws IOException {
+        return file.length();
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        file.read(offset, dst);
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) throws IOException {
+        beforeWrite(offset, src.remaining());
+        file.write(offset, src);
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length, int flags) throws IOException {
+        beforeWrite(offset, length);
+        file.writeZeroes(offset, length, flags);
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        beforeWrite(offset, length);
+        file.discard(offset, length);
+    }
+
+    /**
+     * The old data goes to the target first (within cbw-timeout), then the
+     * write waits for snapshot reads of the old data in the same clusters.
+     * A failed copy fails the write, or with break-snapshot breaks the
+     * snapshot instead and lets this and every later write through.
+     */
+    private void beforeWrite(long offset, long bytes) throws IOException {
+        if (snapshotError != null) {
+            return;
+        }
+        try {
+            copyInTime(offset, bytes);
+        } catch (IOException e) {
+            if (!breakSnapshot) {
+                throw e;
+            }
+            snapshotError = e;
+            return;
+        }
+        long cluster = copy.clusterSize();
+        try {
+            frozen.awaitNone(offset / cluster * cluster, (offset + bytes + cluster - 1) / cluster * cluster);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException();
+        }
+    }
+
+    private void copyInTime(long offset, long bytes) throws IOException {
+        if (timeoutNanos == 0) {
+            copy.copyBeforeWrite(offset, bytes);
+            return;
+        }
+        // The copy goes on after a timeout, as in QEMU; only the guest stops waiting for it.
+        FutureTask<Void> task = new FutureTask<>(() -> {
+            copy.copyBeforeWrite(offset, bytes);
+            return null;
+        });
+        Thread.ofVirtual().name("cbw-copy").start(task);
+        try {
+            task.get(timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new BlockIOException(Errno.ETIMEDOUT);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException();
+        }
+    }
+
+    /** One piece of a snapshot request: up to end, from the active disk (old data still there) or the target. */
+    private record Piece(long end, boolean fromDisk, long[] frozenRead) {
+    }
+
+    /**
+     * Where the snapshot's data from offset comes from, as far as it comes
+     * from one place: clusters not yet copied from the active disk (the read
+     * is registered so that writes wait for it), copied ones from the target.
+     */
+    private Piece piece(long offset, long end, boolean register) throws IOException {
+        CopyBitmap bitmap = copy.bitmap();
+        long cluster = copy.clusterSize();
+        bitmap.lock().lock();
+        try {
+            if (snapshotError != null) {
+                throw new BlockIOException(Errno.EACCES);
+            }
+            long index = offset / cluster;
+            if (!access.get(Math.toIntExact(index))) {
+                throw new BlockIOException(Errno.EACCES);
+            }
+            boolean fromDisk = !bitmap.copied(index);
+            long pieceEnd = Math.min(end, (index + 1) * cluster);
+            while (pieceEnd < end) {
+                long next = pieceEnd / cluster;
+                if (!access.get(Math.toIntExact(next)) || !bitmap.copied(next) != fromDisk) {
+                    break;
+                }
+                pieceEnd = Math.min(end, (next + 1) * cluster);
+            }
+            long[] frozenRead = fromDisk && register ? frozen.register(offset, pieceEnd) : null;
+            return new Piece(pieceEnd, fromDisk, frozenRead);
+        } finally {
+            bitmap.lock().unlock();
+        }
+    }
+
+    /** snapshot-access's read: the data as it was when the filter went in; EACCES where the snapshot has none. */
+    public void snapshotRead(long offset, ByteBuffer dst) throws IOException {
+        long end = offset + dst.remaining();
+        int base = dst.position();
+        for (long position = offset; position < end; ) {
+            Piece piece = piece(position, end, true);
+            ByteBuffer slice = dst.slice(base + (int) (position - offset), (int) (piece.end() - position));
+            try {
+                (piece.fromDisk() ? file : target).read(position, slice);
+            } finally {
+                if (piece.frozenRead() != null) {
+                    frozen.unregister(piece.frozenRead());
+                }
+            }
+            position = piece.end();
+        }
+        dst.position(dst.limit());
+    }
+
+    /** snapshot-access's block status: that of the node holding the snapshot's data there. */
+    public BlockStatus snapshotBlockStatus(long offset, long bytes) throws IOException {
+        Piece piece = piece(offset, offset + bytes, false);
+        BlockStatus status = (piece.fromDisk() ? file : target).blockStatus(offset, piece.end() - offset);
+        return status;
+    }
+
+    /**
+     * snapshot-access's discard: the snapshot no longer needs whole clusters
+     * of the range; they are not copied any more, reading them fails, and
+     * the target lets go of them.
+     */
+    public void snapshotDiscard(long offset, long bytes) throws IOException {
+        long cluster = copy.clusterSize();
+        long start = (offset + cluster - 1) / cluster * cluster;
+        long end = offset + bytes >= copy.length() ? copy.length() : (offset + bytes) / cluster * cluster;
+        if (start >= end) {
+            return;
+        }
+        CopyBitmap bitmap = copy.bitmap();
+        bitmap.lock().lock();
+        try {
+            access.clear(Math.toIntExact(start / cluster), Math.toIntExact((end + cluster - 1) / cluster));
+            bitmap.reset(start, end - start + cluster - 1);
+        } finally {
+            bitmap.lock().unlock();
+        }
+        target.discard(start, end - start);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        file.flush();
+    }
+
+    @Override
+    public BlockStatus blockStatus(long offset, long bytes) throws IOException {
+        return file.blockStatus(offset, bytes);
+    }
+
+    @Override
+    public boolean isFilter() {
+        return true;
+    }
+
+    @Override
+    public long allocatedBytes() throws IOException {
+        return file.driver().allocatedBytes();
+    }
+
+    /**
+     * Once anything uses the filter, nobody may write or resize the active
+     * disk behind its back; the target must let it write. QEMU's rules.
+     */
+    @Override
+    public Perms childPermissions(String role, boolean writable, int perm, int shared, boolean used) {
+        if (role.equals("target")) {
+            return new Perms(Permission.WRITE.bit(), Permission.ALL & ~Permission.RESIZE.bit());
+        }
+        Perms passed = Perms.filter(perm, shared);
+        if (!used) {
+            return passed;
+        }
+        int needed = passed.perm();
+        if ((needed & Permission.WRITE.bit()) != 0) {
+            needed |= Permission.CONSISTENT_READ.bit();
+        }
+        if (discardSource) {
+            needed |= Permission.WRITE.bit();
+        }
+        return new Perms(needed, passed.shared() & ~(Permission.WRITE.bit() | Permission.RESIZE.bit()));
+    }
+
+    @Override
+    public ObjectNode description() {
+        ObjectNode description = JsonNodeFactory.instance.objectNode().put("driver", name());
+        description.set("file", file.driver().description());
+        description.set("target", target.driver().description());
+        return description;
+    }
+
+    /** The target is an option the active disk's file name cannot convey: parents show "json:{...}". */
+    @Override
+    public boolean hasStrongOptions() {
+        return true;
+    }
+
+    @Override
+    public String plainFilename() {
+        return file.driver().plainFilename();
+    }
+
+    /** A filter shows its active disk's name, as QEMU's filters do. */
+    @Override
+    public String filename() {
+        return file.driver().filename();
+    }
+
+    @Override
+    public void close() {
+    }
+}
