@@ -18,8 +18,11 @@ import java.util.List;
  * frees wait until the L2 tables are durable, then {@link #applyFrees}).
  */
 final class Refcounts {
-    /** Why a cluster is freed: which pass-discard-* option decides whether the file hears of it. */
-    enum DiscardType { NEVER, REQUEST, SNAPSHOT, OTHER }
+    /**
+     * Why a cluster is freed: which pass-discard-* option decides whether the
+     * file hears of it (ALWAYS: bitmap data, which QEMU always discards).
+     */
+    enum DiscardType { NEVER, REQUEST, SNAPSHOT, OTHER, ALWAYS }
 
     private record PendingFree(long offset, long bytes, DiscardType type) {
     }
