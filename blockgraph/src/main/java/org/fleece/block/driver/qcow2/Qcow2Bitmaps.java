@@ -92,11 +92,12 @@ final class Qcow2Bitmaps {
             throw QmpError.generic("bitmaps_ext: Invalid extension length");
         }
         if ((autoclear & Qcow2Header.AUTOCLEAR_BITMAPS) == 0) {
-            System.err.println(version < 3
-                    ? "qcow2: this v2 image contains bitmaps that a program without bitmap support may have "
-                    + "modified; they are ignored"
-                    : "qcow2: a program lacking bitmap support modified this file, so its bitmaps are ignored; "
-                    + "run 'qemu-img check -r' to free their clusters");
+            System.err.println((version < 3
+                    ? "warning: This qcow2 v2 image contains bitmaps, but they may have been modified by a program "
+                    + "without persistent bitmap support; so now they must all be considered inconsistent"
+                    : "warning: a program lacking bitmap support modified this file, so all bitmaps are now "
+                    + "considered inconsistent")
+                    + "\nSome clusters may be leaked, run 'qemu-img check -r' on the image file to fix.");
             return null;
         }
         if (extension.reserved() != 0) {
