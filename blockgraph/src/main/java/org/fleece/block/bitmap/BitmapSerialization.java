@@ -1,18 +1,29 @@
 package org.fleece.block.bitmap;
 
+import org.roaringbitmap.BitSetUtil;
+import org.roaringbitmap.RoaringBitmap;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.LongBuffer;
 import java.util.Arrays;
 
 /**
  * A dirty bitmap as images store it (qcow2's bitmap data): one bit per
  * granule, granule i in bit i % 8 (least significant first) of byte i / 8,
- * which is also how QEMU serializes its bitmaps. The bytes are cut into
- * chunks of a fixed size (a cluster each); only chunks with a dirty granule
- * need to exist, the rest read as clean.
+ * which is QEMU's serialization too: little-endian 64-bit words. The bytes
+ * are cut into chunks of a fixed size (a cluster each); only chunks with a
+ * dirty granule need to exist, the rest read as clean.
+ * <p>
+ * Both directions work on whole words and whole Roaring containers (2^16
+ * granules), never granule by granule or run by run, so a bitmap full of
+ * scattered granules costs what a dense array costs.
  */
 public final class BitmapSerialization {
+    /** Words in a container of the granule set. */
+    private static final int CONTAINER_WORDS = 1 << 10;
+
     private BitmapSerialization() {
     }
 
@@ -36,143 +47,150 @@ public final class BitmapSerialization {
     }
 
     private static final class Writer {
-        private final long granules;
-        private final long perChunk;
-        private final byte[] bits;
+        private final int chunkWords;
+        private final long chunks;
+        private final long[] container = new long[CONTAINER_WORDS];
+        private final long[] words;
+        private final byte[] bytes;
+        private final LongBuffer bytesAsWords;
         private final ChunkSink sink;
         private long current = -1;
         private IOException failure;
 
         Writer(long granules, int chunkBytes, ChunkSink sink) {
-            this.granules = granules;
-            this.perChunk = chunkBytes * 8L;
-            this.bits = new byte[chunkBytes];
+            this.chunkWords = chunkBytes / 8;
+            this.chunks = ((granules + 63) / 64 + chunkWords - 1) / chunkWords;
+            this.words = new long[chunkWords];
+            this.bytes = new byte[chunkBytes];
+            this.bytesAsWords = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();
             this.sink = sink;
         }
 
         void write(Granules set) throws IOException {
-            set.forEachRun(this::run);
-            if (failure == null) {
-                emit();
-            }
+            set.forEachContainer((firstGranule, bits) -> {
+                if (failure == null) {
+                    Arrays.fill(container, 0);
+                    bits.copyBitmapTo(container, 0);
+                    place(firstGranule / 64);
+                }
+            });
+            emit();
             if (failure != null) {
                 throw failure;
             }
         }
 
-        private void run(long first, long last) {
-            last = Math.min(last, granules - 1);
-            while (first <= last && failure == null) {
-                long chunk = first / perChunk;
+        /** Copies the container's words into the chunks they belong to, emitting each chunk once it is complete. */
+        private void place(long firstWord) {
+            for (int done = 0; done < CONTAINER_WORDS; ) {
+                long word = firstWord + done;
+                long chunk = word / chunkWords;
                 if (chunk != current) {
                     emit();
                     current = chunk;
                 }
-                long chunkLast = Math.min(last, chunk * perChunk + perChunk - 1);
-                setBits((int) (first - chunk * perChunk), (int) (chunkLast - chunk * perChunk));
-                first = chunkLast + 1;
+                int at = (int) (word % chunkWords);
+                int count = Math.min(CONTAINER_WORDS - done, chunkWords - at);
+                System.arraycopy(container, done, words, at, count);
+                done += count;
             }
-        }
-
-        /** Sets bits from..to (inclusive) of the chunk, whole bytes at a time in the middle. */
-        private void setBits(int from, int to) {
-            int firstByte = from / 8;
-            int lastByte = to / 8;
-            if (firstByte == lastByte) {
-                bits[firstByte] |= (byte) ((0xff << (from % 8)) & (0xff >>> (7 - to % 8)));
-                return;
-            }
-            bits[firstByte] |= (byte) (0xff << (from % 8));
-            Arrays.fill(bits, firstByte + 1, lastByte, (byte) 0xff);
-            bits[lastByte] |= (byte) (0xff >>> (7 - to % 8));
         }
 
         private void emit() {
             if (current < 0 || failure != null) {
                 return;
             }
-            try {
-                sink.chunk(current, bits);
-            } catch (IOException e) {
-                failure = e;
+            // A container reaches past the bitmap's end (and small chunks may be clean): those are skipped.
+            if (current < chunks && !clean()) {
+                bytesAsWords.clear().put(words);
+                try {
+                    sink.chunk(current, bytes);
+                } catch (IOException e) {
+                    failure = e;
+                }
+                Arrays.fill(words, 0);
             }
-            Arrays.fill(bits, (byte) 0);
             current = -1;
+        }
+
+        private boolean clean() {
+            for (long word : words) {
+                if (word != 0) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 
     /**
      * Rebuilds a bitmap from its chunks, in any order; the bitmap gets the
      * bits on {@link #finish()}. Bits past the bitmap's end are ignored.
+     * Words gather in a window of whole containers, which then joins the set
+     * in one union.
      */
     public static final class Loader {
+        private static final int WINDOW_WORDS = 1 << 16;
+
         private final DirtyBitmap bitmap;
-        private final long perChunk;
+        private final int chunkWords;
+        private final long totalWords;
         private final Granules set = new Granules();
-        private long runStart = -1;
-        private long runEnd;
+        private final long[] window = new long[WINDOW_WORDS];
+        private long windowIndex = -1;
 
         public Loader(DirtyBitmap bitmap, int chunkBytes) {
             this.bitmap = bitmap;
-            this.perChunk = chunkBytes * 8L;
+            this.chunkWords = chunkBytes / 8;
+            this.totalWords = (bitmap.granuleCount() + 63) / 64;
         }
 
         /** A chunk stored as data. */
         public void chunk(long index, ByteBuffer stored) {
-            ByteBuffer bytes = stored.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-            long base = index * perChunk;
-            long count = Math.min(perChunk, bitmap.granuleCount() - base);
-            for (long word = 0; word * 64 < count; word++) {
-                long value = bytes.getLong(bytes.position() + (int) word * 8);
-                long wordBase = base + word * 64;
-                long valid = count - word * 64;
-                if (valid < 64) {
-                    value &= (1L << valid) - 1;
+            LongBuffer source = stored.duplicate().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();
+            long first = index * chunkWords;
+            long end = Math.min(first + chunkWords, totalWords);
+            for (long word = first; word < end; ) {
+                long target = word / WINDOW_WORDS;
+                if (target != windowIndex) {
+                    flush();
+                    windowIndex = target;
                 }
-                addWord(wordBase, value);
+                int at = (int) (word % WINDOW_WORDS);
+                int count = (int) Math.min(end - word, WINDOW_WORDS - at);
+                source.get((int) (word - first), window, at, count);
+                word += count;
             }
-            closeRun();
+            long granules = bitmap.granuleCount();
+            if (end == totalWords && end > first && granules % 64 != 0) {
+                window[(int) ((end - 1) % WINDOW_WORDS)] &= (1L << (granules % 64)) - 1;
+            }
         }
 
         /** A chunk whose every granule is dirty (qcow2's all-ones table entry). */
         public void ones(long index) {
-            long base = index * perChunk;
-            long count = Math.min(perChunk, bitmap.granuleCount() - base);
+            long base = index * chunkWords * 64;
+            long count = Math.min(chunkWords * 64L, bitmap.granuleCount() - base);
             if (count > 0) {
                 set.add(base, base + count - 1);
             }
         }
 
-        private void addWord(long base, long value) {
-            while (value != 0) {
-                int start = Long.numberOfTrailingZeros(value);
-                long shifted = value >>> start;
-                int length = shifted == -1L >>> start ? 64 - start : Long.numberOfTrailingZeros(~shifted);
-                extend(base + start, base + start + length - 1);
-                value = length + start >= 64 ? 0 : value & (-1L << (start + length));
-            }
-        }
-
-        /** Consecutive ranges join one run, so long dirty areas cost one insertion. */
-        private void extend(long first, long last) {
-            if (runStart >= 0 && first == runEnd + 1) {
-                runEnd = last;
+        private void flush() {
+            if (windowIndex < 0) {
                 return;
             }
-            closeRun();
-            runStart = first;
-            runEnd = last;
-        }
-
-        private void closeRun() {
-            if (runStart >= 0) {
-                set.add(runStart, runEnd);
-                runStart = -1;
+            RoaringBitmap part = BitSetUtil.bitmapOf(window);
+            if (!part.isEmpty()) {
+                part.runOptimize();
+                set.or(part, windowIndex * WINDOW_WORDS * 64);
             }
+            Arrays.fill(window, 0);
+            windowIndex = -1;
         }
 
         public void finish() {
-            closeRun();
+            flush();
             bitmap.restore(set);
         }
     }

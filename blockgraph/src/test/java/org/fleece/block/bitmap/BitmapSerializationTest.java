@@ -1,6 +1,8 @@
 package org.fleece.block.bitmap;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -14,23 +16,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Serialized bitmaps against a plain bit array packed by hand (granule i in
  * bit i % 8 of byte i / 8), and back: random runs, single granules, runs over
- * chunk borders and a last granule that is only partly inside the node.
+ * chunk borders and a last granule that is only partly inside the node, with
+ * chunks smaller than a Roaring container, larger ones, and bitmaps larger
+ * than the loader's window, loaded in random chunk order.
  */
 class BitmapSerializationTest {
     private static final int CHUNK = 512;
 
-    @Test
-    void roundTripsRandomBitmapsThroughChunks() throws Exception {
+    @ParameterizedTest
+    @ValueSource(ints = {512, 65536, 2 << 20})
+    void roundTripsRandomBitmapsThroughChunks(int chunk) throws Exception {
         Random random = new Random(62);
-        for (int round = 0; round < 40; round++) {
+        for (int round = 0; round < 20; round++) {
             long granularity = 512L << random.nextInt(6);
-            long granules = 1 + random.nextInt(CHUNK * 8 * 5);
+            long granules = 1 + random.nextInt(random.nextInt(4) == 0 ? 12_000_000 : chunk * 8 * 5);
             long length = granules * granularity - random.nextInt((int) granularity);
             DirtyBitmap bitmap = new DirtyBitmap("b", granularity, length);
             BitSet model = new BitSet();
             for (int op = 0; op < 1 + random.nextInt(60); op++) {
                 int first = random.nextInt((int) granules);
-                int count = random.nextInt(4) == 0 ? 1 + random.nextInt(CHUNK * 8 * 2) : 1 + random.nextInt(70);
+                int count = random.nextInt(4) == 0 ? 1 + random.nextInt(chunk * 8 * 2) : 1 + random.nextInt(70);
                 int last = (int) Math.min(granules - 1, first + count - 1L);
                 bitmap.setDirty(first * granularity, (last - first + 1) * granularity);
                 model.set(first, last + 1);
@@ -38,24 +43,25 @@ class BitmapSerializationTest {
             byte[] expected = pack(model, BitmapSerialization.size(bitmap));
             assertThat(BitmapSerialization.size(bitmap)).isEqualTo((granules + 63) / 64 * 8);
 
-            byte[] serialized = new byte[(int) ((expected.length + CHUNK - 1) / CHUNK * CHUNK)];
+            byte[] serialized = new byte[(int) ((expected.length + chunk - 1) / chunk * chunk)];
             List<Long> written = new ArrayList<>();
-            BitmapSerialization.forEachDirtyChunk(bitmap, CHUNK, (index, bits) -> {
+            BitmapSerialization.forEachDirtyChunk(bitmap, chunk, (index, bits) -> {
                 written.add(index);
-                System.arraycopy(bits, 0, serialized, (int) (index * CHUNK), CHUNK);
+                System.arraycopy(bits, 0, serialized, (int) (index * chunk), chunk);
             });
-            assertThat(java.util.Arrays.copyOf(serialized, expected.length)).isEqualTo(expected);
-            for (long index = 0; index * CHUNK < expected.length; index++) {
-                boolean dirty = model.nextSetBit((int) (index * CHUNK * 8)) >= 0
-                        && model.nextSetBit((int) (index * CHUNK * 8)) < (index + 1) * CHUNK * 8;
+            assertThat(java.util.Arrays.mismatch(java.util.Arrays.copyOf(serialized, expected.length), expected))
+                    .isEqualTo(-1);
+            for (long index = 0; index * chunk < expected.length; index++) {
+                int next = model.nextSetBit((int) (index * chunk * 8));
+                boolean dirty = next >= 0 && next < (index + 1) * chunk * 8;
                 assertThat(written.contains(index)).as("chunk %d written", index).isEqualTo(dirty);
             }
 
             DirtyBitmap loaded = new DirtyBitmap("l", granularity, length);
-            BitmapSerialization.Loader loader = new BitmapSerialization.Loader(loaded, CHUNK);
+            BitmapSerialization.Loader loader = new BitmapSerialization.Loader(loaded, chunk);
             Collections.shuffle(written, random);
             for (long index : written) {
-                loader.chunk(index, ByteBuffer.wrap(serialized, (int) (index * CHUNK), CHUNK).slice());
+                loader.chunk(index, ByteBuffer.wrap(serialized, (int) (index * chunk), chunk).slice());
             }
             loader.finish();
             assertThat(loaded.count()).isEqualTo(bitmap.count());
@@ -87,11 +93,8 @@ class BitmapSerializationTest {
         assertThat(BitmapSerialization.size(bitmap)).isEqualTo((1L << 24) / 8);
     }
 
+    /** BitSet's own byte form is the layout: bit j of byte i is bit 8i + j. */
     private static byte[] pack(BitSet model, long bytes) {
-        byte[] packed = new byte[(int) bytes];
-        for (int bit = model.nextSetBit(0); bit >= 0; bit = model.nextSetBit(bit + 1)) {
-            packed[bit / 8] |= (byte) (1 << (bit % 8));
-        }
-        return packed;
+        return java.util.Arrays.copyOf(model.toByteArray(), (int) bytes);
     }
 }
