@@ -19,7 +19,7 @@ final class HeaderExtensions {
     private HeaderExtensions() {
     }
 
-    /** The caller holds the metadata lock and syncs afterwards. */
+    /** The caller holds the metadata lock and syncs afterwards. Version 2 headers have no autoclear field. */
     static void writeBitmaps(Qcow2File io, int clusterSize, Qcow2Header.BitmapsExtension bitmaps, long autoclear)
             throws IOException {
         ByteBuffer old = io.readMetadata(0, clusterSize);
@@ -65,7 +65,9 @@ final class HeaderExtensions {
         } catch (BufferOverflowException | IndexOutOfBoundsException e) {
             throw new BlockIOException(Errno.ENOSPC);
         }
-        out.putLong(Qcow2Header.AUTOCLEAR_OFFSET, autoclear);
+        if (headerLength > Qcow2Header.AUTOCLEAR_OFFSET) {
+            out.putLong(Qcow2Header.AUTOCLEAR_OFFSET, autoclear);
+        }
         io.writeMetadata(0, out.clear());
     }
 }

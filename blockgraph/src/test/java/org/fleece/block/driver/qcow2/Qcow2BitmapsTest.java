@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -185,6 +186,25 @@ class Qcow2BitmapsTest {
         graph.delete("n");
     }
 
+    @Test
+    void aVersion2ImageLosesBitmapsItCannotTrust() throws IOException {
+        Path image = create("v2.qcow2", "-o", "compat=0.10");
+        ByteBuffer bitmaps = ByteBuffer.allocate(32).putInt(Qcow2Header.EXT_BITMAPS).putInt(24).putInt(1).putInt(0)
+                .putLong(64).putLong(3L << 16);
+        byte[] unknown = {0x12, 0x34, 0x56, 0x78, 0, 0, 0, 16, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+        insertExtension(image, unknown);
+        insertExtension(image, bitmaps.array());
+        byte[] before = Files.readAllBytes(image);
+        BlockNode node = open(image, false);
+        assertThat(node.bitmaps().all()).isEmpty();
+        graph.delete("n");
+        byte[] after = Files.readAllBytes(image);
+        assertThat(headerContains(image, bitmaps.array())).isFalse();
+        assertThat(headerContains(image, unknown)).isTrue();
+        assertThat(java.util.Arrays.copyOfRange(after, 0, 72)).isEqualTo(java.util.Arrays.copyOfRange(before, 0, 72));
+        assertClean(image);
+    }
+
     private static long autoclear(Path image) throws IOException {
         try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "r")) {
             file.seek(Qcow2Header.AUTOCLEAR_OFFSET);
@@ -198,19 +218,20 @@ class Qcow2BitmapsTest {
             byte[] header = new byte[65536];
             file.readFully(header);
             ByteBuffer b = ByteBuffer.wrap(header);
-            int start = b.getInt(100);
+            int start = b.getInt(4) >= 3 ? b.getInt(100) : 72;
             int end = start;
             while (b.getInt(end) != 0) {
                 end += 8 + ((b.getInt(end + 4) + 7) & ~7);
             }
             long backingOffset = b.getLong(8);
-            int backingSize = b.getInt(16);
-            byte[] backing = new byte[backingSize];
+            byte[] backing = new byte[backingOffset == 0 ? 0 : b.getInt(16)];
             b.get((int) backingOffset, backing);
             ByteBuffer out = ByteBuffer.allocate(65536);
             out.put(header, 0, start).put(extension).put(header, start, end - start).putLong(0);
-            out.putLong(8, out.position());
-            out.put(backing);
+            if (backingOffset != 0) {
+                out.putLong(8, out.position());
+                out.put(backing);
+            }
             file.seek(0);
             file.write(out.array());
         }
