@@ -1,5 +1,9 @@
 package org.fleece.block.driver.qcow2;
 
+import org.fleece.block.BlockIOException;
+import org.fleece.block.Errno;
+
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -29,6 +33,17 @@ final class BitmapTable {
         }
         long offset = entry & OFFSET_MASK;
         return offset == 0 || ((entry & ALL_ONES) == 0 && offset % clusterSize == 0);
+    }
+
+    /** A bitmap's table from the image, every entry checked as QEMU checks them (EINVAL if one is wrong). */
+    static long[] read(Qcow2File io, BitmapDirectory.Entry entry, int clusterSize) throws IOException {
+        long[] table = decode(io.readMetadata(entry.tableOffset(), entry.tableSize() * 8), entry.tableSize());
+        for (long value : table) {
+            if (!validEntry(value, clusterSize)) {
+                throw new BlockIOException(Errno.EINVAL);
+            }
+        }
+        return table;
     }
 
     static long[] decode(ByteBuffer raw, int entries) {
