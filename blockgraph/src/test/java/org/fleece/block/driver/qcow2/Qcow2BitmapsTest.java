@@ -205,6 +205,24 @@ class Qcow2BitmapsTest {
         assertClean(image);
     }
 
+    @Test
+    void freedBitmapClustersReachTheFileInOneDiscard() throws IOException {
+        Path image = create("small.qcow2", "-o", "cluster_size=4096");
+        BlockNode node = open(image, false);
+        // 131072 granules of 512 bytes: four clusters of bitmap data, written one after the other.
+        addPersistent(node, "b", 512, true).setDirty(0, node.length());
+        graph.delete("n");
+        node = open(image, false);
+        BlockNode file = node.children().get("file");
+        long before = file.driver().statistics().get("discard-nb-ok").asLong();
+        node.driver().removePersistentBitmap("b");
+        node.bitmaps().remove(node.bitmaps().find("b"));
+        node.flush();
+        assertThat(file.driver().statistics().get("discard-nb-ok").asLong() - before).isEqualTo(1);
+        graph.delete("n");
+        assertClean(image);
+    }
+
     private static long autoclear(Path image) throws IOException {
         try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "r")) {
             file.seek(Qcow2Header.AUTOCLEAR_OFFSET);
