@@ -145,11 +145,15 @@ public final class BitmapSerialization {
             this.totalWords = (bitmap.granuleCount() + 63) / 64;
         }
 
-        /** A chunk stored as data. */
+        /** A chunk stored as data; one of only dirty granules joins the set as a single range. */
         public void chunk(long index, ByteBuffer stored) {
             LongBuffer source = stored.duplicate().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();
             long first = index * chunkWords;
             long end = Math.min(first + chunkWords, totalWords);
+            if (allOnes(source, (int) (end - first))) {
+                ones(index);
+                return;
+            }
             for (long word = first; word < end; ) {
                 long target = word / WINDOW_WORDS;
                 if (target != windowIndex) {
@@ -165,6 +169,15 @@ public final class BitmapSerialization {
             if (end == totalWords && end > first && granules % 64 != 0) {
                 window[(int) ((end - 1) % WINDOW_WORDS)] &= (1L << (granules % 64)) - 1;
             }
+        }
+
+        private static boolean allOnes(LongBuffer words, int count) {
+            for (int i = 0; i < count; i++) {
+                if (words.get(i) != -1L) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         /** A chunk whose every granule is dirty (qcow2's all-ones table entry). */
