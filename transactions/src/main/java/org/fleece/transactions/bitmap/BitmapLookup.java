@@ -31,25 +31,14 @@ public final class BitmapLookup {
         return bitmap;
     }
 
-    static void notBusy(DirtyBitmap bitmap) {
-        BitmapChecks.notBusy(bitmap);
-    }
-
-    static void writable(DirtyBitmap bitmap) {
-        BitmapChecks.writable(bitmap);
-    }
-
-    static void consistent(DirtyBitmap bitmap) {
-        BitmapChecks.consistent(bitmap);
-    }
-
+    /** QEMU's default check: busy, then read-only, then inconsistent. */
     public static void modifiable(DirtyBitmap bitmap) {
         BitmapChecks.modifiable(bitmap);
     }
 
     /** What enable, disable and merge sources need: a read-only bitmap will do. */
     public static void usable(DirtyBitmap bitmap) {
-        notBusy(bitmap);
-        consistent(bitmap);
+        BitmapChecks.notBusy(bitmap);
+        BitmapChecks.consistent(bitmap);
     }
 }

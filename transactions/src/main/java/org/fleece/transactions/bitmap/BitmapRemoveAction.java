@@ -2,6 +2,7 @@ package org.fleece.transactions.bitmap;
 
 import org.fleece.block.BlockGraph;
 import org.fleece.block.BlockNode;
+import org.fleece.block.bitmap.BitmapChecks;
 import org.fleece.block.bitmap.DirtyBitmap;
 import org.fleece.transactions.Action;
 
@@ -29,8 +30,8 @@ public final class BitmapRemoveAction implements Action {
     public void prepare() {
         owner = BitmapLookup.node(graph, node);
         DirtyBitmap found = BitmapLookup.bitmap(owner, name);
-        BitmapLookup.notBusy(found);
-        BitmapLookup.writable(found);
+        BitmapChecks.notBusy(found);
+        BitmapChecks.writable(found);
         if (found.persistent()) {
             owner.driver().removePersistentBitmap(found.name());
         }
