@@ -165,6 +165,15 @@ public interface BlockDriver {
         return 0;
     }
 
+    /**
+     * The node is in the graph with its permissions in effect: a format that
+     * stores bitmaps puts those it loaded at open into the node's list now
+     * (and marks them in use in the image, so that a crash leaves them
+     * inconsistent), and keeps the node to store its bitmaps at close.
+     */
+    default void attachBitmaps(BlockNode node) {
+    }
+
     /** Whether a persistent bitmap of that name and granularity could be stored in the image; QEMU's error if not. */
     default void checkCanStoreBitmap(String nodeName, String bitmap, long granularity) {
         throw QmpError.generic("Can't store persistent bitmaps to " + nodeName + ": Operation not supported");

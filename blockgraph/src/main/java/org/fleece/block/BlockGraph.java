@@ -150,6 +150,7 @@ public final class BlockGraph {
         nodes.put(node.name(), node);
         created.add(node);
         self[0] = node;
+        driver.attachBitmaps(node);
         later.forEach(Runnable::run);
         return node;
     }
@@ -369,6 +370,28 @@ public final class BlockGraph {
                 discard(child);
             }
         }
+    }
+
+    /**
+     * Closes every node as the daemon exits (QEMU's bdrv_close_all), each
+     * after the nodes that use it, so that formats write back what they
+     * keep in memory (persistent bitmaps, cached tables) through children
+     * that are still open. Everything is drained first and stays so: requests
+     * waiting at a node fail once it is closed.
+     */
+    public void closeAll() {
+        List<BlockNode> open = new ArrayList<>(nodes.values().stream().filter(node -> node != null).toList());
+        open.forEach(BlockNode::drainBegin);
+        while (!open.isEmpty()) {
+            List<BlockNode> unused = open.stream().filter(node -> node.parents().stream()
+                    .noneMatch(edge -> edge.parent() instanceof BlockNode parent && open.contains(parent))).toList();
+            for (BlockNode node : unused.isEmpty() ? List.copyOf(open) : unused) {
+                node.markClosed();
+                closeQuietly(node.driver());
+                open.remove(node);
+            }
+        }
+        nodes.clear();
     }
 
     private static void closeQuietly(BlockDriver driver) {

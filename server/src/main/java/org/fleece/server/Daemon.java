@@ -51,6 +51,7 @@ import java.util.concurrent.TimeoutException;
 public final class Daemon {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
     private static final long QUIT_FLUSH_MILLIS = 2000;
+    private static final long SIGNAL_CLOSE_SECONDS = 30;
 
     private final ControlThread control = new ControlThread();
     private final BlockGraph graph = new BlockGraph();
@@ -101,7 +102,7 @@ public final class Daemon {
         // handlers go in before any socket accepts, so a client's first signal finds them.
         for (String signal : new String[] {"TERM", "INT", "HUP"}) {
             IgnoredSignals.restoreDefault(signal);
-            Signal.handle(new Signal(signal), s -> System.exit(0));
+            Signal.handle(new Signal(signal), s -> exitOnSignal());
         }
         chardevs.values().forEach(Chardev::start);
     }
@@ -206,7 +207,9 @@ public final class Daemon {
     /**
      * After quit's reply: tell every client the daemon is going (QEMU's system
      * emulator sends SHUTDOWN; scripts wait for it), give the sockets a moment
-     * to drain, then exit with status 0.
+     * to drain, close every node as qemu-storage-daemon does on its way out
+     * (persistent bitmaps reach their images), then exit with status 0. Runs
+     * on the control thread.
      */
     private void quit() {
         JsonNodeFactory json = JsonNodeFactory.instance;
@@ -218,6 +221,25 @@ public final class Daemon {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
             LOG.warn("not every client received SHUTDOWN: {}", e.toString());
+        }
+        graph.closeAll();
+        System.exit(0);
+    }
+
+    /**
+     * A signal asks the daemon to quit: the nodes close on the control thread
+     * (persistent bitmaps reach their images), unless it stays busy too long.
+     */
+    private void exitOnSignal() {
+        try {
+            control.submit(() -> {
+                graph.closeAll();
+                return null;
+            }).get(SIGNAL_CLOSE_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("closing the block nodes on exit failed: {}", e.toString());
         }
         System.exit(0);
     }

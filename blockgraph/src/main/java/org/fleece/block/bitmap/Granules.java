@@ -1,5 +1,7 @@
 package org.fleece.block.bitmap;
 
+import org.roaringbitmap.Container;
+import org.roaringbitmap.ContainerPointer;
 import org.roaringbitmap.PeekableIntIterator;
 import org.roaringbitmap.RoaringBitmap;
 
@@ -134,6 +136,38 @@ public final class Granules {
             }
             consumer.run(base + first, base + last);
         }
+    }
+
+    /**
+     * Adds every granule of {@code part} shifted by {@code offset}, a multiple
+     * of 2^16 (whole containers move) whose part stays within one chunk.
+     */
+    void or(RoaringBitmap part, long offset) {
+        long c = offset / CHUNK;
+        chunk(c).or(RoaringBitmap.addOffset(part, offset - c * CHUNK));
+    }
+
+    /**
+     * Calls back once per container (2^16 consecutive granule numbers, at
+     * least one in the set), in order, with the first granule it covers: for
+     * turning the set into a dense bit array a container at a time.
+     */
+    void forEachContainer(ContainerConsumer consumer) {
+        for (int c = 0; c < chunks.length; c++) {
+            if (chunks[c] == null) {
+                continue;
+            }
+            ContainerPointer pointer = chunks[c].getContainerPointer();
+            for (Container container = pointer.getContainer(); container != null; container = pointer.getContainer()) {
+                consumer.accept(c * CHUNK + ((long) pointer.key() << 16), container);
+                pointer.advance();
+            }
+        }
+    }
+
+    @FunctionalInterface
+    interface ContainerConsumer {
+        void accept(long firstGranule, Container container);
     }
 
     /** Heap bytes the set takes, for memory figures. */

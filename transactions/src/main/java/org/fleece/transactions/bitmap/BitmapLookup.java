@@ -2,6 +2,7 @@ package org.fleece.transactions.bitmap;
 
 import org.fleece.block.BlockGraph;
 import org.fleece.block.BlockNode;
+import org.fleece.block.bitmap.BitmapChecks;
 import org.fleece.block.bitmap.DirtyBitmap;
 import org.fleece.qapi.QmpError;
 
@@ -30,37 +31,14 @@ public final class BitmapLookup {
         return bitmap;
     }
 
-    /** Not used by a job, an export or a removal in progress. */
-    static void notBusy(DirtyBitmap bitmap) {
-        if (bitmap.busy()) {
-            throw QmpError.generic("Bitmap '" + bitmap.name()
-                    + "' is currently in use by another operation and cannot be used");
-        }
-    }
-
-    static void writable(DirtyBitmap bitmap) {
-        if (bitmap.readonly()) {
-            throw QmpError.generic("Bitmap '" + bitmap.name() + "' is readonly and cannot be modified");
-        }
-    }
-
-    static void consistent(DirtyBitmap bitmap) {
-        if (bitmap.inconsistent()) {
-            throw QmpError.generic("Bitmap '" + bitmap.name() + "' is inconsistent and cannot be used")
-                    .withHint("Try block-dirty-bitmap-remove to delete this bitmap from disk\n");
-        }
-    }
-
     /** QEMU's default check: busy, then read-only, then inconsistent. */
     public static void modifiable(DirtyBitmap bitmap) {
-        notBusy(bitmap);
-        writable(bitmap);
-        consistent(bitmap);
+        BitmapChecks.modifiable(bitmap);
     }
 
     /** What enable, disable and merge sources need: a read-only bitmap will do. */
     public static void usable(DirtyBitmap bitmap) {
-        notBusy(bitmap);
-        consistent(bitmap);
+        BitmapChecks.notBusy(bitmap);
+        BitmapChecks.consistent(bitmap);
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.fleece.block.BlockDriver;
 import org.fleece.block.BlockIOException;
+import org.fleece.block.BlockNode;
 import org.fleece.block.Child;
 import org.fleece.block.BlockStatus;
 import org.fleece.block.ChildOpener;
@@ -36,6 +37,7 @@ public final class Qcow2Driver implements BlockDriver {
     private final boolean backingGiven;
     private final Qcow2Header header;
     private final Qcow2Metadata metadata;
+    private final Qcow2Bitmaps bitmaps;
     private final ClusterClaims claims = new ClusterClaims();
     private final int clusterBits;
     private final int clusterSize;
@@ -44,11 +46,12 @@ public final class Qcow2Driver implements BlockDriver {
     private volatile long size;
 
     private Qcow2Driver(Child file, boolean backingGiven, Qcow2Header header, Qcow2Metadata metadata,
-                        boolean unmap) {
+                        Qcow2Bitmaps bitmaps, boolean unmap) {
         this.file = file;
         this.backingGiven = backingGiven;
         this.header = header;
         this.metadata = metadata;
+        this.bitmaps = bitmaps;
         this.clusterBits = header.clusterBits();
         this.clusterSize = header.clusterSize();
         this.zeroFlag = header.version() >= 3;
@@ -60,15 +63,27 @@ public final class Qcow2Driver implements BlockDriver {
         Child file = children.open("file", options.get("file"));
         Qcow2Header header = Qcow2Open.readHeader(file, options, base, children);
         Qcow2Options qcow2Options = Qcow2Options.of(options, base, header);
+        boolean writable = !base.readOnly();
         Qcow2Metadata metadata;
         try {
-            metadata = Qcow2Metadata.open(new Qcow2File(file), header, qcow2Options, !base.readOnly());
+            metadata = Qcow2Metadata.open(new Qcow2File(file), header, qcow2Options, writable);
         } catch (IOException e) {
             throw QmpError.generic("Could not open '" + file.driver().plainFilename() + "': " + Errno.describe(e));
         }
+        Qcow2Bitmaps bitmaps;
+        try {
+            bitmaps = Qcow2Bitmaps.open(metadata, header, writable, nodeLength(header.size()));
+        } catch (RuntimeException e) {
+            try {
+                metadata.close();
+            } catch (IOException ignored) {
+                // The open fails with the bitmap error; nothing was changed that a close must keep.
+            }
+            throw e;
+        }
         JsonNode backingRef = options.get("backing");
         boolean disabled = backingRef != null && backingRef.isNull();
-        Qcow2Driver driver = new Qcow2Driver(file, backingRef != null && !disabled, header, metadata,
+        Qcow2Driver driver = new Qcow2Driver(file, backingRef != null && !disabled, header, metadata, bitmaps,
                 base.discard().equals("unmap"));
         if (backingRef == null && header.backingFile() != null) {
             String full = BackingFile.fullName(file.driver().plainFilename(), header.backingFile());
@@ -92,6 +107,15 @@ public final class Qcow2Driver implements BlockDriver {
 
     Qcow2Header header() {
         return header;
+    }
+
+    Qcow2Bitmaps bitmaps() {
+        return bitmaps;
+    }
+
+    /** The node's length as the graph sees it (whole sectors): what bitmaps cover. */
+    private static long nodeLength(long size) {
+        return (size + 511) & ~511L;
     }
 
     Qcow2Metadata metadata() {
@@ -422,6 +446,7 @@ public final class Qcow2Driver implements BlockDriver {
         if (newSize % 512 != 0) {
             throw QmpError.generic("The new size must be a multiple of 512");
         }
+        bitmaps.checkResize();
         metadata.file().whileDrained(() -> {
             if (newSize < size) {
                 long wholeStart = roundUp(newSize);
@@ -491,7 +516,30 @@ public final class Qcow2Driver implements BlockDriver {
     }
 
     @Override
+    public long clusterSize() {
+        return clusterSize;
+    }
+
+    @Override
+    public void attachBitmaps(BlockNode node) {
+        bitmaps.attach(node);
+    }
+
+    @Override
+    public void checkCanStoreBitmap(String nodeName, String bitmap, long granularity) {
+        bitmaps.checkCanStore(nodeName, bitmap, granularity, nodeLength(size));
+    }
+
+    @Override
+    public void removePersistentBitmap(String bitmap) {
+        bitmaps.remove(bitmap);
+    }
+
+    /** Persistent bitmaps go to the image first, while the metadata they are allocated in is still open. */
+    @Override
     public void close() throws IOException {
+        metadata.file().closing();
+        bitmaps.store();
         metadata.close();
     }
 }

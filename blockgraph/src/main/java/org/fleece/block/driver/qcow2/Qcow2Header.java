@@ -18,7 +18,7 @@ record Qcow2Header(int version, long backingFileOffset, int backingFileSize, int
                    int refcountTableClusters, int snapshotCount, long snapshotsOffset, long incompatibleFeatures,
                    long compatibleFeatures, long autoclearFeatures, int refcountOrder, int headerLength,
                    int compressionType, String backingFile, String backingFormat, String dataFile,
-                   List<FeatureName> featureNames, boolean hasBitmaps) {
+                   List<FeatureName> featureNames, BitmapsExtension bitmaps) {
     static final int MAGIC = 0x514649fb;
     /** QEMU's limits on table sizes, in bytes. */
     static final long MAX_REFTABLE_SIZE = 8L << 20;
@@ -41,14 +41,31 @@ record Qcow2Header(int version, long backingFileOffset, int backingFileSize, int
     static final long AUTOCLEAR_BITMAPS = 1;
     static final long AUTOCLEAR_DATA_FILE_RAW = 2;
 
-    private static final int EXT_END = 0;
+    static final int EXT_END = 0;
     private static final int EXT_BACKING_FORMAT = 0xe2792aca;
     private static final int EXT_FEATURE_TABLE = 0x6803f857;
-    private static final int EXT_BITMAPS = 0x23852875;
+    static final int EXT_BITMAPS = 0x23852875;
     private static final int EXT_DATA_FILE = 0x44415441;
 
     /** One entry of the feature name table: which bit of which feature field, and its name. */
     record FeatureName(int type, int bit, String name) {
+    }
+
+    /**
+     * The bitmaps extension (qcow2.txt, "Bitmaps extension") as found, its
+     * length included, so that opening can refuse a malformed one in QEMU's words.
+     */
+    record BitmapsExtension(int length, int count, int reserved, long directorySize, long directoryOffset) {
+        static final int LENGTH = 24;
+
+        static BitmapsExtension of(int count, long directorySize, long directoryOffset) {
+            return new BitmapsExtension(LENGTH, count, 0, directorySize, directoryOffset);
+        }
+
+        void writeTo(ByteBuffer out) {
+            out.putInt(EXT_BITMAPS).putInt(LENGTH).putInt(count).putInt(0).putLong(directorySize)
+                    .putLong(directoryOffset);
+        }
     }
 
     int clusterSize() {
@@ -105,7 +122,7 @@ record Qcow2Header(int version, long backingFileOffset, int backingFileSize, int
         int backingSize = b.getInt(16);
         String backingFormat = null;
         String dataFile = null;
-        boolean bitmaps = false;
+        BitmapsExtension bitmaps = null;
         List<FeatureName> names = new ArrayList<>();
         int limit = backingOffset != 0 ? (int) Math.min(backingOffset, 1 << clusterBits) : 1 << clusterBits;
         int pos = headerLength;
@@ -122,7 +139,10 @@ record Qcow2Header(int version, long backingFileOffset, int backingFileSize, int
             switch (type) {
                 case EXT_BACKING_FORMAT -> backingFormat = string(b, pos, length);
                 case EXT_DATA_FILE -> dataFile = string(b, pos, length);
-                case EXT_BITMAPS -> bitmaps = true;
+                case EXT_BITMAPS -> bitmaps = length < BitmapsExtension.LENGTH
+                        ? new BitmapsExtension(length, 0, 0, 0, 0)
+                        : new BitmapsExtension(length, b.getInt(pos), b.getInt(pos + 4), b.getLong(pos + 8),
+                        b.getLong(pos + 16));
                 case EXT_FEATURE_TABLE -> {
                     for (int e = pos; e + 48 <= pos + length; e += 48) {
                         names.add(new FeatureName(b.get(e), b.get(e + 1), string(b, e + 2, 46)));

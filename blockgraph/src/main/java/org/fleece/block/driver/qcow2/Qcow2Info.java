@@ -28,6 +28,7 @@ final class Qcow2Info {
         if (header.version() >= 3) {
             data.put("corrupt", (header.incompatibleFeatures() & Qcow2Header.INCOMPAT_CORRUPT) != 0);
             data.put("extended-l2", (header.incompatibleFeatures() & Qcow2Header.INCOMPAT_EXTL2) != 0);
+            driver.bitmaps().describe(data);
         }
     }
 }

@@ -47,13 +47,7 @@ final class Qcow2Metadata {
 
     static Qcow2Metadata open(Qcow2File io, Qcow2Header header, Qcow2Options options, boolean writable)
             throws IOException {
-        Qcow2Metadata metadata = new Qcow2Metadata(io, header, options, writable);
-        if (writable && header.autoclearFeatures() != 0) {
-            // Fleece keeps no autoclear feature up to date (bitmaps): the spec says to clear them.
-            io.writeAutoclearFeatures(0);
-            io.sync();
-        }
-        return metadata;
+        return new Qcow2Metadata(io, header, options, writable);
     }
 
     /** cache-clean-interval: tables unused for a whole interval leave the caches. */
@@ -154,6 +148,58 @@ final class Qcow2Metadata {
             refcounts.freeLater(offset & ~511L, (offset & 511) + length, why);
         } else if (L2Entry.offset(entry) != 0) {
             refcounts.freeLater(L2Entry.offset(entry), clusterSize, why);
+        }
+    }
+
+    /** Exactly {@code clusters} fresh contiguous clusters, for metadata that must not be split (tables, directories). */
+    long allocateClusters(int clusters) throws IOException {
+        lock.lock();
+        try {
+            return refcounts.allocateContiguous(clusters);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Frees the clusters of a byte range at the next flush: the caller made sure nothing on disk points there. */
+    void freeLater(long offset, long bytes, Refcounts.DiscardType why) {
+        lock.lock();
+        try {
+            refcounts.freeLater(offset, bytes, why);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Writes the cached tables and refcounts and syncs (QEMU's
+     * qcow2_flush_caches): what new metadata relies on is on disk before
+     * anything points to it. Frees wait for a full {@link #flush}.
+     */
+    void flushCaches() throws IOException {
+        lock.lock();
+        try {
+            tables.writeBack();
+            refcounts.writeBack();
+            io.sync();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Metadata written in place by {@link #update}. */
+    interface Update {
+        void write() throws IOException;
+    }
+
+    /** An in-place metadata update (header fields, the bitmap directory), alone under the lock, then synced. */
+    void update(Update update) throws IOException {
+        lock.lock();
+        try {
+            update.write();
+            io.sync();
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -79,6 +79,7 @@ record Qcow2Options(int l2CacheTables, int refcountCacheTables, long cacheCleanI
                 .asBoolean(base.discard().equals("unmap"));
         pass[Refcounts.DiscardType.SNAPSHOT.ordinal()] = options.path("pass-discard-snapshot").asBoolean(true);
         pass[Refcounts.DiscardType.OTHER.ordinal()] = options.path("pass-discard-other").asBoolean(false);
+        pass[Refcounts.DiscardType.ALWAYS.ordinal()] = true;
         return new Qcow2Options((int) l2Tables, (int) refcountTables, cleanInterval, lazy, pass);
     }
 

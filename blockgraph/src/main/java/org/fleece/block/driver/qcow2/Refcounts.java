@@ -18,8 +18,11 @@ import java.util.List;
  * frees wait until the L2 tables are durable, then {@link #applyFrees}).
  */
 final class Refcounts {
-    /** Why a cluster is freed: which pass-discard-* option decides whether the file hears of it. */
-    enum DiscardType { NEVER, REQUEST, SNAPSHOT, OTHER }
+    /**
+     * Why a cluster is freed: which pass-discard-* option decides whether the
+     * file hears of it (ALWAYS: bitmap data, which QEMU always discards).
+     */
+    enum DiscardType { NEVER, REQUEST, SNAPSHOT, OTHER, ALWAYS }
 
     private record PendingFree(long offset, long bytes, DiscardType type) {
     }
@@ -321,9 +324,12 @@ final class Refcounts {
     /**
      * Applies the frees made ready by {@link #tablesDurable}. Clusters that
      * reach zero go back to the allocator and, as the pass-discard-* options
-     * say, to the file.
+     * say, to the file: neighbours in one discard, as QEMU merges them (a
+     * stored bitmap frees its old data clusters, often hundreds in a row).
      */
     void applyFrees() throws IOException {
+        long runStart = -1;
+        long runEnd = -1;
         for (PendingFree free : ready) {
             long first = free.offset() >>> clusterBits;
             long last = (free.offset() + free.bytes() - 1) >>> clusterBits;
@@ -332,11 +338,22 @@ final class Refcounts {
                 if (get(c) == 0) {
                     freeHint = Math.min(freeHint, c);
                     if (passDiscard[free.type().ordinal()]) {
-                        io.discard(c << clusterBits, clusterSize);
+                        if (c != runEnd) {
+                            discardClusters(runStart, runEnd);
+                            runStart = c;
+                        }
+                        runEnd = c + 1;
                     }
                 }
             }
         }
+        discardClusters(runStart, runEnd);
         ready.clear();
+    }
+
+    private void discardClusters(long start, long end) throws IOException {
+        if (start >= 0) {
+            io.discard(start << clusterBits, (end - start) << clusterBits);
+        }
     }
 }
