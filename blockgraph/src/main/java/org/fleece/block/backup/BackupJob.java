@@ -162,17 +162,20 @@ public final class BackupJob extends Job {
     private void worker(AtomicReference<Failure> failure) {
         ByteBuffer buffer = null;
         while (failure.get() == null && !isCancelled()) {
-            int clusters = chunkClusters();
-            throttle(clusters * copy.clusterSize());
-            if (isCancelled()) {
-                return;
-            }
-            long[] run = copy.claimNext(clusters);
+            pausePoint();
+            long[] run = copy.claimNext(chunkClusters());
             if (run == null) {
                 return;
             }
             boolean zero = shrinkToStatus(run);
             long bytes = runBytes(run);
+            long delay = reserveSpeed(bytes);
+            if (delay > 0) {
+                // Give the run back while waiting, so guest writes to it copy it themselves meanwhile.
+                copy.shrink(run, 0);
+                awaitSpeed(delay);
+                continue;
+            }
             if (buffer == null || buffer.capacity() < bytes) {
                 buffer = ByteBuffer.allocateDirect((int) Math.max(bytes, Math.min(BackupOptions.MAX_BUFFER,
                         length)));

@@ -14,7 +14,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * A long-running operation with QEMU's job life cycle. Its status, verbs and
  * events change on the control thread only; its work ({@link #run}) runs on a
  * virtual thread of its own, which meets the control thread's wishes (pause,
- * cancel, speed) at {@link #pausePoint} and {@link #throttle}.
+ * cancel, speed) at {@link #pausePoint} and {@link #awaitSpeed}.
  * <p>
  * Pausing is synchronous: the status says paused as soon as the pause counter
  * rises, the worker stops at its next pause point, and a worker that ends
@@ -436,18 +436,18 @@ public abstract class Job {
     }
 
     /**
-     * Waits until the speed limit lets a chunk of that many bytes go, and
-     * reserves them; a pause point too. Returns at once when cancelled.
+     * Reserves a chunk of that many bytes under the speed limit: 0 when it
+     * may go now, else how long to wait before asking again (QEMU counts what
+     * a task really copies, so the caller asks once it knows the size).
      */
-    protected final void throttle(long bytes) {
-        while (!cancelled) {
-            pausePoint();
-            long delay = limit.reserve(bytes, System.nanoTime());
-            if (delay <= 0) {
-                return;
-            }
-            sleep(delay);
-        }
+    protected final long reserveSpeed(long bytes) {
+        return limit.reserve(bytes, System.nanoTime());
+    }
+
+    /** Waits for the speed limit, woken early by a pause, a cancel or a new speed; a pause point too. */
+    protected final void awaitSpeed(long nanos) {
+        sleep(nanos);
+        pausePoint();
     }
 
     /** Sleeps, woken early by a pause, a cancel or a new speed. */
