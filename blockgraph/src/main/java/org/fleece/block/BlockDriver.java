@@ -34,6 +34,16 @@ public interface BlockDriver {
     }
 
     /**
+     * The write counterpart of {@link #readFileRegion}: hands the sink the
+     * host file range that stores the node's range byte for byte, for the
+     * caller to fill (a copy offloaded to the kernel); false when there is
+     * none, and the caller must {@link #write} instead.
+     */
+    default boolean writeFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
+        return false;
+    }
+
+    /**
      * Makes the range read as zeroes ({@link RequestFlags} MAY_UNMAP, NO_FALLBACK);
      * drivers that can do better than writing zero buffers override it.
      */

@@ -164,6 +164,31 @@ public final class BlockNode implements BlockParent {
         forceUnitAccess(flags);
     }
 
+    /**
+     * The host file range that stores the node's range, for the sink to fill:
+     * see {@link BlockDriver#writeFileRegion}. It counts as a write (bitmaps,
+     * statistics) whether or not the driver had such a range.
+     */
+    boolean writeFileRegion(Child via, long offset, long length, FileRegionSink sink) throws IOException {
+        check(offset, length, true);
+        enter(via);
+        boolean done = false;
+        try {
+            // No blkdebug events: a blkdebug node has no file range, so the caller's ordinary write fires them.
+            done = driver.writeFileRegion(offset, length, sink);
+        } finally {
+            if (done) {
+                bitmaps.markDirty(offset, length);
+                writeGeneration.incrementAndGet();
+            }
+            leave();
+        }
+        if (done) {
+            writeHighestOffset.accumulateAndGet(offset + length, Math::max);
+        }
+        return done;
+    }
+
     /** Write-zeroes with {@link RequestFlags}: MAY_UNMAP, NO_FALLBACK, FUA. */
     public void writeZeroes(long offset, long bytes, int flags) throws IOException {
         writeZeroes(null, offset, bytes, flags);

@@ -105,6 +105,10 @@ public final class Child {
         write(offset, src, 0);
     }
 
+    public boolean writeFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
+        return admitted(node -> node.writeFileRegion(this, offset, length, sink));
+    }
+
     /** A write with {@link RequestFlags}. */
     public void write(long offset, ByteBuffer src, int flags) throws IOException {
         admitted(node -> {

@@ -176,9 +176,8 @@ public final class BackupJob extends Job {
                 awaitSpeed(delay);
                 continue;
             }
-            if (buffer == null || buffer.capacity() < bytes) {
-                buffer = ByteBuffer.allocateDirect((int) Math.max(bytes, Math.min(BackupOptions.MAX_BUFFER,
-                        length)));
+            if (buffer == null) {
+                buffer = ByteBuffer.allocateDirect((int) Math.min(BackupOptions.MAX_BUFFER, length));
             }
             try {
                 blockCopy.copyExtent(run[0] * copy.clusterSize(), bytes, zero, buffer);
@@ -219,10 +218,10 @@ public final class BackupJob extends Job {
         return status.zero();
     }
 
-    /** Clusters per chunk: up to 1 MiB, or max-chunk. */
+    /** Clusters per chunk: up to MAX_CHUNK, or max-chunk. */
     private int chunkClusters() {
         long cluster = copy.clusterSize();
-        long chunk = Math.max(cluster, BackupOptions.MAX_BUFFER);
+        long chunk = Math.max(cluster, BackupOptions.MAX_CHUNK);
         if (options.maxChunk() > 0) {
             chunk = Math.min(chunk, options.maxChunk());
         }

@@ -17,4 +17,11 @@ public record BackupOptions(SyncMode sync, DirtyBitmap bitmap, BitmapMode bitmap
     public static final long DEFAULT_CLUSTER_SIZE = 64 * 1024;
     /** A read-and-write copy moves at most this much at once (QEMU's BLOCK_COPY_MAX_BUFFER). */
     static final long MAX_BUFFER = 1024 * 1024;
+    /**
+     * A worker claims at most this much at once without max-chunk (QEMU's
+     * BLOCK_COPY_MAX_COPY_RANGE): a copy the kernel does between files pays
+     * per call, so it takes long runs; a buffered copy goes through the
+     * buffer in pieces.
+     */
+    static final long MAX_CHUNK = 16 * 1024 * 1024;
 }

@@ -111,7 +111,38 @@ public final class BlockCopy {
         }
     }
 
-    /** Zeroes are written as such, without reading them; data is read and written. */
+    /** Signals that the target has no file range for an offloaded copy; nothing was done. */
+    private static final class NoFileRange extends RuntimeException {
+        private static final NoFileRange INSTANCE = new NoFileRange();
+
+        private NoFileRange() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * Whether the kernel copied the range. An error there is not reported:
+     * as QEMU does after a failed copy offload, the ordinary copy runs and
+     * says which side failed.
+     */
+    private boolean offloaded(long offset, long bytes) {
+        try {
+            return source.readFileRegion(offset, bytes, (in, inPosition, length) -> {
+                if (!target.writeFileRegion(offset, length, (out, outPosition, count) ->
+                        FileRangeCopy.copy(in, inPosition, out, outPosition, count))) {
+                    throw NoFileRange.INSTANCE;
+                }
+            });
+        } catch (NoFileRange | IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Zeroes are written as such, without reading them; data goes from file
+     * to file inside the kernel where both nodes store the range in a host
+     * file byte for byte, and is read and written otherwise.
+     */
     public void copyExtent(long offset, long bytes, boolean zero, ByteBuffer buffer) throws CopyException {
         if (zero) {
             try {
@@ -119,6 +150,9 @@ public final class BlockCopy {
             } catch (IOException e) {
                 throw new CopyException(false, e);
             }
+            return;
+        }
+        if (offloaded(offset, bytes)) {
             return;
         }
         for (long done = 0; done < bytes; ) {

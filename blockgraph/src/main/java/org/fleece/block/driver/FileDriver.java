@@ -153,6 +153,15 @@ final class FileDriver implements BlockDriver {
     }
 
     @Override
+    public boolean writeFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
+        if (direct != null) {
+            return false;
+        }
+        sink.transfer(channel, offset, length);
+        return true;
+    }
+
+    @Override
     public void write(long offset, ByteBuffer src) throws IOException {
         if (direct != null) {
             direct.write(offset, src);

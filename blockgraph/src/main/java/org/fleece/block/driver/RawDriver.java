@@ -109,6 +109,11 @@ final class RawDriver implements BlockDriver {
     }
 
     @Override
+    public boolean writeFileRegion(long position, long length, FileRegionSink sink) throws IOException {
+        return file.writeFileRegion(offset + position, length, sink);
+    }
+
+    @Override
     public void write(long position, ByteBuffer src) throws IOException {
         file.debugEvent(BlkdebugEvent.WRITE_AIO);
         file.write(offset + position, src);
