@@ -78,15 +78,18 @@ final class Qcow2File {
 
     /** Writes past the end of the file grow it first, as a protocol node would for its format. */
     void write(long offset, ByteBuffer data) throws IOException {
-        long end = offset + data.remaining();
-        if (end > file.driver().size()) {
-            grow(end);
-        }
+        grow(offset + data.remaining());
         nodeWrite(offset, data);
     }
 
     /** Makes the file at least {@code end} bytes long. */
-    synchronized void grow(long end) throws IOException {
+    void grow(long end) throws IOException {
+        if (end > file.driver().size()) {
+            extend(end);
+        }
+    }
+
+    private synchronized void extend(long end) throws IOException {
         if (end > file.driver().size()) {
             file.driver().truncate(end);
         }
