@@ -134,8 +134,9 @@ public final class Qcow2Driver implements BlockDriver {
      * clusters that follow each other (the NBD server then sends it by
      * sendfile), or to the backing node where this layer has nothing;
      * anything else (zeroes, compressed or scattered clusters) is left to
-     * {@link #read}. The clusters cannot be
-     * freed and reused while the transfer runs.
+     * {@link #read}. The clusters cannot be freed and reused while the
+     * transfer runs. An empty range asks whether the file keeps the data at
+     * all, which tells the NBD server it may serve requests on its own thread.
      */
     @Override
     public boolean readFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
@@ -326,7 +327,7 @@ public final class Qcow2Driver implements BlockDriver {
         };
     }
 
-        /** The bytes a cluster held before it is rewritten elsewhere, from {@code at} within the run. */
+    /** The bytes a cluster held before it is rewritten elsewhere, from {@code at} within the run. */
     private void oldContents(long entry, long guestRunStart, int at, ByteBuffer dst) throws IOException {
         int inCluster = at & (clusterSize - 1);
         switch (L2Entry.type(entry, zeroFlag)) {
