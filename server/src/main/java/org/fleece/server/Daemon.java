@@ -206,9 +206,10 @@ public final class Daemon {
     }
 
     /**
-     * After quit's reply: tell every client the daemon is going (QEMU's system
-     * emulator sends SHUTDOWN; scripts wait for it), give the sockets a moment
-     * to drain, then exit with status 0.
+     * After quit's reply, on the control thread: tell every client the daemon
+     * is going (QEMU's system emulator sends SHUTDOWN; scripts wait for it),
+     * give the sockets a moment to drain, flush every node (writes clients
+     * never flushed stay, as in QEMU), then exit with status 0.
      */
     private void quit() {
         JsonNodeFactory json = JsonNodeFactory.instance;
@@ -221,6 +222,7 @@ public final class Daemon {
         } catch (ExecutionException | TimeoutException e) {
             LOG.warn("not every client received SHUTDOWN: {}", e.toString());
         }
+        graph.flushAll();
         System.exit(0);
     }
 
