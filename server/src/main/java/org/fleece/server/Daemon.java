@@ -52,6 +52,8 @@ import java.util.concurrent.TimeoutException;
 public final class Daemon {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
     private static final long QUIT_FLUSH_MILLIS = 2000;
+    /** How long a signal waits for the control thread to flush the nodes before the daemon exits anyway. */
+    private static final long SIGNAL_EXIT_MILLIS = 5000;
 
     private final ControlThread control = new ControlThread();
     private final BlockGraph graph = new BlockGraph();
@@ -103,7 +105,7 @@ public final class Daemon {
         // handlers go in before any socket accepts, so a client's first signal finds them.
         for (String signal : new String[] {"TERM", "INT", "HUP"}) {
             IgnoredSignals.restoreDefault(signal);
-            Signal.handle(new Signal(signal), s -> System.exit(0));
+            Signal.handle(new Signal(signal), s -> exitOnSignal());
         }
         chardevs.values().forEach(Chardev::start);
     }
@@ -224,6 +226,26 @@ public final class Daemon {
         }
         graph.flushAll();
         System.exit(0);
+    }
+
+    /**
+     * A signal ends the daemon as quit does, without the event: every node is
+     * flushed on the control thread first, unless that thread does not get
+     * to it within a few seconds.
+     */
+    private void exitOnSignal() {
+        Thread.ofPlatform().daemon().name("fleece-signal-exit").start(() -> {
+            try {
+                Thread.sleep(SIGNAL_EXIT_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            System.exit(0);
+        });
+        control.execute(() -> {
+            graph.flushAll();
+            System.exit(0);
+        });
     }
 
     private void cleanUp() {
