@@ -18,6 +18,9 @@ import java.nio.file.attribute.PosixFilePermissions;
  * gives it its size, preallocated as asked, in QEMU's steps and words. While
  * it works it holds the image locks of a writer that lets nobody resize the
  * file, so a file another process (or node) writes is refused, not clobbered.
+ * nocow and extent-size-hint are accepted and left to the file system's
+ * defaults: QEMU applies them only where the file system has them (btrfs,
+ * xfs) and goes on without them elsewhere.
  */
 public final class FileCreate {
     private static final long MAX_EXTENT_SIZE_HINT = 0xffffffffL;
