@@ -25,3 +25,4 @@ from iot.qmp import QMP, QMPClosed, QMPError, QMPTimeout  # noqa: F401
 from iot.exchange import exchange, sync  # noqa: F401
 from iot.daemon import Daemon  # noqa: F401
 from iot.jobs import flush_events, log_events, wait_progress, wait_status  # noqa: F401
+from iot.exports import remove_export  # noqa: F401

@@ -155,6 +155,33 @@ public final class BlockGraph {
         return node;
     }
 
+    /**
+     * A node a command uses for a while (QEMU's bdrv_open_blockdev_ref): an
+     * existing node by name, or one opened from inline options, which
+     * {@link #releaseReference} closes again.
+     */
+    public BlockNode openReference(JsonNode reference) {
+        if (reference.isTextual()) {
+            return existing(reference.asText());
+        }
+        List<BlockNode> created = new ArrayList<>();
+        try {
+            return open(reference, null, false, created);
+        } catch (RuntimeException e) {
+            for (int i = created.size() - 1; i >= 0; i--) {
+                discard(created.get(i));
+            }
+            throw e;
+        }
+    }
+
+    /** The command is done with a node from {@link #openReference}: one it opened itself goes away. */
+    public void releaseReference(BlockNode node) {
+        if (!node.ownedByMonitor() && node.parents().isEmpty()) {
+            discard(node);
+        }
+    }
+
     private BlockNode existing(String reference) {
         BlockNode node = nodes.get(reference);
         if (node == null) {

@@ -14,6 +14,7 @@ import org.fleece.server.chardev.NullChardev;
 import org.fleece.server.chardev.SocketChardev;
 import org.fleece.server.chardev.StdioChardev;
 import org.fleece.server.block.BlockCommands;
+import org.fleece.server.block.CreateCommands;
 import org.fleece.server.block.TransactionCommands;
 import org.fleece.server.cli.CliError;
 import org.fleece.server.cli.JsonOption;
@@ -71,6 +72,7 @@ public final class Daemon {
         new BlockCommands(graph).registerIn(commands);
         new TransactionCommands(graph, jobs, control::execute).registerIn(commands);
         new JobCommands(jobs).registerIn(commands);
+        new CreateCommands(graph, jobs, control::execute).registerIn(commands);
         new HmpCommands(graph, control::execute).registerIn(commands);
         new NbdCommands(exports).registerIn(commands);
         commands.checkAgainst(schema);

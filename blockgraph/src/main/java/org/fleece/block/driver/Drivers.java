@@ -3,8 +3,10 @@ package org.fleece.block.driver;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.fleece.block.BlockDriver;
 import org.fleece.block.ChildOpener;
+import org.fleece.block.ImageCreator;
 import org.fleece.block.NodeOptions;
 import org.fleece.block.driver.cbw.CopyBeforeWriteDriver;
+import org.fleece.block.driver.qcow2.Qcow2Create;
 import org.fleece.block.driver.qcow2.Qcow2Driver;
 import org.fleece.qapi.QmpError;
 
@@ -28,6 +30,11 @@ public final class Drivers {
             "null-co", NullDriver::open,
             "qcow2", Qcow2Driver::open);
 
+    /** Drivers that can make new images (blockdev-create). */
+    private static final Map<String, ImageCreator> CREATORS = Map.of(
+            "file", (options, context) -> FileCreate.create(options),
+            "qcow2", Qcow2Create::create);
+
     /** Image formats (as opposed to protocols and filters): their children default to discard=unmap. */
     private static final Set<String> FORMATS = Set.of("raw", "qcow2");
 
@@ -36,6 +43,15 @@ public final class Drivers {
 
     public static boolean isFormat(String driver) {
         return FORMATS.contains(driver);
+    }
+
+    /** The driver's blockdev-create, refused with QEMU's words for drivers that have none. */
+    public static ImageCreator creator(String driver) {
+        ImageCreator creator = CREATORS.get(driver);
+        if (creator == null) {
+            throw QmpError.generic("Driver does not support blockdev-create");
+        }
+        return creator;
     }
 
     public static BlockDriver open(String driver, JsonNode options, NodeOptions base, ChildOpener children) {

@@ -70,6 +70,14 @@ public abstract class Job {
     /** QEMU's JobType name. */
     public abstract String type();
 
+    /**
+     * Block jobs (backup) are also seen through query-block-jobs, the
+     * block-job-* commands and the BLOCK_JOB_* events; other jobs (create) only through job-*.
+     */
+    public boolean blockJob() {
+        return true;
+    }
+
     /** The work, on the job's own thread; throws to fail the job. Returns early once cancelled. */
     protected abstract void run() throws IOException;
 
@@ -240,7 +248,7 @@ public abstract class Job {
             abort();
         }
         clean();
-        if (started) {
+        if (started && blockJob()) {
             if (cancelled) {
                 manager.events().cancelled(this);
             } else {
@@ -472,6 +480,22 @@ public abstract class Job {
             busy = true;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Runs a step that belongs to the control thread (graph lookups, taking
+     * and releasing nodes) from the job's worker and waits for it; a QMP
+     * error it throws comes back as it was.
+     */
+    protected final <T> T runOnControlThread(java.util.function.Supplier<T> step) {
+        try {
+            return java.util.concurrent.CompletableFuture.supplyAsync(step, control).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw e;
         }
     }
 

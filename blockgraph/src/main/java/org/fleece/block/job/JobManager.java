@@ -83,10 +83,10 @@ public final class JobManager {
         return job;
     }
 
-    /** The block-job-* commands' lookup: every job is a block job here, as create jobs are not yet built. */
+    /** The block-job-* commands' lookup: jobs that are not block jobs (create) are not found there. */
     public Job findBlockJob(String id) {
         Job job = jobs.get(id);
-        if (job == null) {
+        if (job == null || !job.blockJob()) {
             throw new QmpError(ErrorClass.DeviceNotActive, "Block job '" + id + "' not found");
         }
         return job;

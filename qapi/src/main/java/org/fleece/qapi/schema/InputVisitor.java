@@ -191,12 +191,7 @@ public final class InputVisitor {
             case INT8 -> checkSignedRange(value, name, path, Byte.MIN_VALUE, Byte.MAX_VALUE, "int8_t");
             case INT16 -> checkSignedRange(value, name, path, Short.MIN_VALUE, Short.MAX_VALUE, "int16_t");
             case INT32 -> checkSignedRange(value, name, path, Integer.MIN_VALUE, Integer.MAX_VALUE, "int32_t");
-            case SIZE -> {
-                if (!isUint64OrInt64(value)) {
-                    throw typeError(path, "integer");
-                }
-            }
-            case UINT64 -> requireUint64(value, path);
+            case SIZE, UINT64 -> requireUint64(value, path);
             case UINT8 -> checkUnsignedRange(value, name, path, 0xffL, "uint8_t");
             case UINT16 -> checkUnsignedRange(value, name, path, 0xffffL, "uint16_t");
             case UINT32 -> checkUnsignedRange(value, name, path, 0xffffffffL, "uint32_t");

@@ -42,6 +42,7 @@ class InputVisitorTest {
         "blockdev-add | {'driver':'raw','file':{'driver':'null-co','size':'x'}} | Invalid parameter type for 'file.size', expected: integer",
         "blockdev-add | {'driver':'null-co','latency-ns':'a'} | Parameter 'latency-ns' expects uint64",
         "blockdev-add | {'driver':'raw','file':{'driver':'null-co','latency-ns':1.5}} | Parameter 'file.latency-ns' expects uint64",
+        "blockdev-create | {'job-id':'j','options':{'filename':'/x','size':'1M'}} | Parameter 'options.size' expects uint64",
         "transaction | {'actions':[{'type':'a','data':{}},{'type':'a','data':5}]} | Invalid parameter type for 'actions[1].data', expected: object",
         "transaction | {'actions':[{'type':'a'}]} | Parameter 'actions[0].data' is missing",
         "transaction | {'actions':[{'data':{}}]} | Parameter 'actions[0].type' is missing",

@@ -81,6 +81,9 @@ public final class JobCommands {
     private JsonNode queryBlockJobs() {
         ArrayNode list = JSON.arrayNode();
         for (Job job : jobs.all()) {
+            if (!job.blockJob()) {
+                continue;
+            }
             ObjectNode info = list.addObject()
                     .put("type", job.type())
                     .put("device", job.id())

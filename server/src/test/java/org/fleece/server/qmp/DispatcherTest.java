@@ -74,6 +74,8 @@ class DispatcherTest {
         new org.fleece.server.block.TransactionCommands(new org.fleece.block.BlockGraph(), jobs, Runnable::run)
                 .registerIn(real);
         new org.fleece.server.job.JobCommands(jobs).registerIn(real);
+        new org.fleece.server.block.CreateCommands(new org.fleece.block.BlockGraph(), jobs, Runnable::run)
+                .registerIn(real);
         new org.fleece.server.hmp.HmpCommands(new org.fleece.block.BlockGraph(), Runnable::run).registerIn(real);
         new org.fleece.server.nbd.NbdCommands(new org.fleece.server.nbd.BlockExports(
                 new org.fleece.block.BlockGraph(), Runnable::run, id -> { })).registerIn(real);

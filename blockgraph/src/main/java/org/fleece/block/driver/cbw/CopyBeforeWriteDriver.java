@@ -21,7 +21,9 @@ import org.fleece.qapi.QmpError;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
@@ -95,6 +97,7 @@ public final class CopyBeforeWriteDriver implements BlockDriver {
         }
         copy.bitmap().forEachRemaining((offset, bytes) -> driver.access.set(Math.toIntExact(offset / clusterSize),
                 Math.toIntExact((offset + bytes) / clusterSize)));
+        copy.setListener(driver::copied);
         return driver;
     }
 
@@ -240,6 +243,36 @@ public final class CopyBeforeWriteDriver implements BlockDriver {
             return new Piece(pieceEnd, fromDisk, frozenRead);
         } finally {
             bitmap.lock().unlock();
+        }
+    }
+
+    /**
+     * A copy finished: if the snapshot let go of some of its clusters while
+     * it ran (a backup with discard-source got there first), the old data
+     * just written to the target is not wanted either.
+     */
+    private void copied(long offset, long bytes) {
+        long cluster = copy.clusterSize();
+        long first = offset / cluster;
+        long end = (offset + bytes + cluster - 1) / cluster;
+        CopyBitmap bitmap = copy.bitmap();
+        List<long[]> unwanted = new ArrayList<>();
+        bitmap.lock().lock();
+        try {
+            for (long index = first; index < end; index++) {
+                if (!access.get(Math.toIntExact(index))) {
+                    unwanted.add(new long[] {index * cluster, Math.min(cluster, copy.length() - index * cluster)});
+                }
+            }
+        } finally {
+            bitmap.lock().unlock();
+        }
+        for (long[] range : unwanted) {
+            try {
+                target.discard(range[0], range[1]);
+            } catch (IOException e) {
+                // It costs space in the fleecing image, not data.
+            }
         }
     }
 

@@ -11,6 +11,7 @@ import org.fleece.block.Child;
 import org.fleece.block.BlockStatus;
 import org.fleece.block.ChildOpener;
 import org.fleece.block.Errno;
+import org.fleece.block.FileRegionSink;
 import org.fleece.block.NodeOptions;
 import org.fleece.block.Perms;
 import org.fleece.block.RequestFlags;
@@ -128,7 +129,7 @@ public final class Qcow2Driver implements BlockDriver {
     public void read(long offset, ByteBuffer dst) throws IOException {
         metadata.enterIo();
         try {
-            long[] entries = new long[metadata.l2Entries()];
+            long[] entries = entryArray(offset, dst.remaining());
             while (dst.hasRemaining()) {
                 long cluster = offset >>> clusterBits;
                 int inCluster = (int) (offset & (clusterSize - 1));
@@ -140,6 +141,59 @@ public final class Qcow2Driver implements BlockDriver {
                 readRun(entries[0], offset, inCluster, part);
                 dst.position(dst.position() + bytes);
                 offset += bytes;
+            }
+        } finally {
+            metadata.leaveIo();
+        }
+    }
+
+    /** Room for the L2 entries of the clusters a request touches, at most one table's worth at a time. */
+    private long[] entryArray(long offset, long bytes) {
+        long clusters = ((offset & (clusterSize - 1)) + bytes + clusterSize - 1) >>> clusterBits;
+        return new long[(int) Math.max(1, Math.min(clusters, metadata.l2Entries()))];
+    }
+
+    /**
+     * Hands the range over as a range of the file when it lies in host
+     * clusters that follow each other (the NBD server then sends it by
+     * sendfile), or to the backing node where this layer has nothing;
+     * anything else (zeroes, compressed or scattered clusters) is left to
+     * {@link #read}. The clusters cannot be freed and reused while the
+     * transfer runs. An empty range asks whether the file keeps the data at
+     * all, which tells the NBD server it may serve requests on its own thread.
+     */
+    @Override
+    public boolean readFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
+        Child host = metadata.file().child();
+        if (length == 0) {
+            return host.readFileRegion(0, 0, sink);
+        }
+        metadata.enterIo();
+        try {
+            long cluster = offset >>> clusterBits;
+            int inCluster = (int) (offset & (clusterSize - 1));
+            int wanted = clustersSpanned(inCluster, length, cluster);
+            if ((long) wanted * clusterSize - inCluster < length) {
+                return false;
+            }
+            long[] entries = new long[wanted];
+            metadata.entries(cluster, wanted, entries);
+            if ((long) sameKindRun(entries, wanted) * clusterSize - inCluster < length) {
+                return false;
+            }
+            switch (L2Entry.type(entries[0], zeroFlag)) {
+                case NORMAL -> {
+                    long position = L2Entry.offset(entries[0]) + inCluster;
+                    return position + length <= host.length() && host.readFileRegion(position, length, sink);
+                }
+                case UNALLOCATED -> {
+                    Child below = backing;
+                    return below != null && offset + length <= below.length()
+                            && below.readFileRegion(offset, length, sink);
+                }
+                default -> {
+                    return false;
+                }
             }
         } finally {
             metadata.leaveIo();
@@ -206,7 +260,7 @@ public final class Qcow2Driver implements BlockDriver {
     public void write(long offset, ByteBuffer src) throws IOException {
         metadata.enterIo();
         try {
-            long[] entries = new long[metadata.l2Entries()];
+            long[] entries = entryArray(offset, src.remaining());
             while (src.hasRemaining()) {
                 long cluster = offset >>> clusterBits;
                 int inCluster = (int) (offset & (clusterSize - 1));
@@ -257,14 +311,18 @@ public final class Qcow2Driver implements BlockDriver {
             if (run == 0) {
                 return 0;
             }
-            Refcounts.Allocation allocation = metadata.allocate(run);
+            Qcow2Metadata.HostRun allocation = metadata.allocate(run);
             run = allocation.count();
             long host = allocation.offset();
             int bytes = (int) Math.min(data.remaining(), (long) run * clusterSize - inCluster);
             long guest = cluster << clusterBits;
             int tail = (int) ((long) run * clusterSize - inCluster - bytes);
-            if (inCluster == 0 && tail == 0) {
-                metadata.file().write(host, data.slice(data.position(), bytes));
+            boolean zeroesAround = allocation.zeroed() && readsAsZero(old[0], guest)
+                    && readsAsZero(old[run - 1], guest + (long) (run - 1) * clusterSize);
+            if ((inCluster == 0 && tail == 0) || zeroesAround) {
+                // Past the end of the file the clusters already read as zeroes; the file grows over them.
+                metadata.file().grow(host + (long) run * clusterSize);
+                metadata.file().write(host + inCluster, data.slice(data.position(), bytes));
             } else {
                 ByteBuffer whole = ByteBuffer.allocate(run * clusterSize);
                 if (inCluster > 0) {
@@ -282,6 +340,15 @@ public final class Qcow2Driver implements BlockDriver {
         } finally {
             claim.release();
         }
+    }
+
+    /** Whether the guest cluster at {@code guest} with this entry reads as zeroes (nothing to copy on write). */
+    private boolean readsAsZero(long entry, long guest) throws IOException {
+        return switch (L2Entry.type(entry, zeroFlag)) {
+            case ZERO_PLAIN, ZERO_ALLOC -> true;
+            case UNALLOCATED -> backing == null || guest >= backing.length();
+            case NORMAL, COMPRESSED -> false;
+        };
     }
 
     /** The bytes a cluster held before it is rewritten elsewhere, from {@code at} within the run. */
@@ -400,8 +467,8 @@ public final class Qcow2Driver implements BlockDriver {
     public BlockStatus blockStatus(long offset, long bytes) throws IOException {
         long cluster = offset >>> clusterBits;
         int inCluster = (int) (offset & (clusterSize - 1));
-        long[] entries = new long[metadata.l2Entries()];
         int wanted = clustersSpanned(inCluster, bytes, cluster);
+        long[] entries = new long[wanted];
         metadata.entries(cluster, wanted, entries);
         int run = 1;
         L2Entry.Type type = L2Entry.type(entries[0], zeroFlag);

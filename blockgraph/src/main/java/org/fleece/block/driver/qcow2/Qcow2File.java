@@ -58,6 +58,11 @@ final class Qcow2File {
         }
     }
 
+    /** The edge to the file, for ranges handed out whole (sendfile). */
+    Child child() {
+        return file;
+    }
+
     /** Reads metadata; bytes past the end of the file read as zeroes. */
     ByteBuffer readMetadata(long offset, int length) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(length).order(ByteOrder.BIG_ENDIAN);
@@ -74,14 +79,18 @@ final class Qcow2File {
 
     /** Writes past the end of the file grow it first, as a protocol node would for its format. */
     void write(long offset, ByteBuffer data) throws IOException {
-        long end = offset + data.remaining();
-        if (end > file.driver().size()) {
-            grow(end);
-        }
+        grow(offset + data.remaining());
         nodeWrite(offset, data);
     }
 
-    private synchronized void grow(long end) throws IOException {
+    /** Makes the file at least {@code end} bytes long. */
+    void grow(long end) throws IOException {
+        if (end > file.driver().size()) {
+            extend(end);
+        }
+    }
+
+    private synchronized void extend(long end) throws IOException {
         if (end > file.driver().size()) {
             file.driver().truncate(end);
         }
@@ -104,13 +113,14 @@ final class Qcow2File {
         nodeRead(offset, dst);
     }
 
+    /** Fills what remains of dst with zeroes in one bulk fill (a byte loop costs more than the I/O around it). */
     static void zero(ByteBuffer dst) {
-        while (dst.remaining() >= 8) {
-            dst.putLong(0);
-        }
-        while (dst.hasRemaining()) {
-            dst.put((byte) 0);
-        }
+        java.lang.foreign.MemorySegment.ofBuffer(dst).fill((byte) 0);
+        dst.position(dst.limit());
+    }
+
+    long length() throws IOException {
+        return file.length();
     }
 
     void sync() throws IOException {

@@ -97,11 +97,21 @@ final class Qcow2Metadata {
         }
     }
 
-    /** Up to {@code count} fresh contiguous host clusters, at least one. */
-    Refcounts.Allocation allocate(int count) throws IOException {
+    /**
+     * Host clusters a write allocated: {@code count} from {@code offset};
+     * {@code zeroed} when they lie past the end of the file, where nothing
+     * was ever written, so they read as zeroes without being written.
+     */
+    record HostRun(long offset, int count, boolean zeroed) {
+    }
+
+    /** Up to {@code count} free contiguous host clusters, at least one. */
+    HostRun allocate(int count) throws IOException {
         lock.lock();
         try {
-            return refcounts.allocate(count);
+            Refcounts.Allocation allocation = refcounts.allocate(count);
+            // Exact under the lock: whoever grows the file past these clusters allocates after us.
+            return new HostRun(allocation.offset(), allocation.count(), allocation.offset() >= io.length());
         } finally {
             lock.unlock();
         }

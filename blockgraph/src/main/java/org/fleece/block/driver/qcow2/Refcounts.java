@@ -117,6 +117,11 @@ final class Refcounts {
     }
 
     private void write(ByteBuffer block, int i, long value) {
+        put(block, i, refcountOrder, value);
+    }
+
+    /** Sets entry {@code i} of a refcount block whose entries are 2^order bits wide. */
+    static void put(ByteBuffer block, int i, int refcountOrder, long value) {
         switch (refcountOrder) {
             case 0, 1, 2 -> {
                 int bits = 1 << refcountOrder;
