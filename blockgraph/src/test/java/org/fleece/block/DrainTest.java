@@ -4,9 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -63,5 +68,39 @@ class DrainTest {
         assertThat(read).isNotDone();
         node.drainEnd();
         assertThat(read).succeedsWithin(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aRequestWaitingAtTheGateGoesToTheFilterInsertedMeanwhile(@TempDir Path dir) throws Exception {
+        byte[] old = new byte[65536];
+        Arrays.fill(old, (byte) 0x11);
+        Files.write(dir.resolve("disk.img"), old);
+        Files.write(dir.resolve("fleece.img"), new byte[65536]);
+        ObjectMapper json = new ObjectMapper();
+        graph.add(json.readTree("{\"driver\":\"file\",\"node-name\":\"disk\",\"filename\":\""
+                + dir.resolve("disk.img") + "\"}"));
+        graph.add(json.readTree("{\"driver\":\"file\",\"node-name\":\"fleece\",\"filename\":\""
+                + dir.resolve("fleece.img") + "\"}"));
+        BlockNode disk = graph.find("disk");
+        BlockBackend guest = graph.attachBackend(disk, "", Permission.WRITE.bit() | Permission.CONSISTENT_READ.bit(),
+                Permission.ALL);
+        disk.drainBegin();
+        CompletableFuture<Void> write = CompletableFuture.runAsync(() -> {
+            try {
+                guest.write(0, ByteBuffer.wrap(new byte[4096]), 0);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(100);
+        assertThat(write).isNotDone();
+        graph.insertFilter(json.readTree("{\"driver\":\"copy-before-write\",\"node-name\":\"cbw\","
+                + "\"file\":\"disk\",\"target\":\"fleece\"}"), disk, driver -> { });
+        disk.drainEnd();
+        assertThat(write).succeedsWithin(5, TimeUnit.SECONDS);
+        assertThat(guest.node()).isSameAs(graph.find("cbw"));
+        ByteBuffer copied = ByteBuffer.allocate(4096);
+        graph.find("fleece").read(0, copied);
+        assertThat(copied.array()).containsOnly((byte) 0x11);
     }
 }
