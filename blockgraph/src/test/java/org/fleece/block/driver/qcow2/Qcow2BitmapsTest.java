@@ -6,7 +6,6 @@ import org.fleece.block.BlockGraph;
 import org.fleece.block.BlockNode;
 import org.fleece.block.bitmap.BitmapHash;
 import org.fleece.block.bitmap.DirtyBitmap;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,18 +39,7 @@ class Qcow2BitmapsTest {
 
     @BeforeAll
     static void needsQemuImg() {
-        Assumptions.assumeTrue(run("qemu-img", "--version").startsWith("qemu-img"), "qemu-img is not installed");
-    }
-
-    private static String run(String... command) {
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes());
-            process.waitFor();
-            return output;
-        } catch (IOException | InterruptedException e) {
-            return e.toString();
-        }
+        QemuImg.assumeInstalled();
     }
 
     private Path create(String name, String... options) {
@@ -59,7 +47,7 @@ class Qcow2BitmapsTest {
         List<String> command = new ArrayList<>(List.of("qemu-img", "create", "-q", "-f", "qcow2"));
         command.addAll(List.of(options));
         command.addAll(List.of(image.toString(), "64M"));
-        assertThat(run(command.toArray(String[]::new))).isEmpty();
+        assertThat(QemuImg.output(command.toArray(String[]::new))).isEmpty();
         return image;
     }
 
@@ -82,7 +70,7 @@ class Qcow2BitmapsTest {
 
     /** name -> flags, in the image's order, as qemu-img info reports them. */
     private static Map<String, String> imageBitmaps(Path image) throws IOException {
-        JsonNode info = JSON.readTree(run("qemu-img", "info", "-U", "--output=json", image.toString()));
+        JsonNode info = JSON.readTree(QemuImg.output("qemu-img", "info", "-U", "--output=json", image.toString()));
         Map<String, String> bitmaps = new LinkedHashMap<>();
         for (JsonNode bitmap : info.path("format-specific").path("data").path("bitmaps")) {
             bitmaps.put(bitmap.get("name").asText() + "@" + bitmap.get("granularity").asLong(),
@@ -92,7 +80,7 @@ class Qcow2BitmapsTest {
     }
 
     private static void assertClean(Path image) {
-        assertThat(run("qemu-img", "check", image.toString())).contains("No errors were found on the image.")
+        assertThat(QemuImg.output("qemu-img", "check", image.toString())).contains("No errors were found on the image.")
                 .doesNotContain("leaked");
     }
 
@@ -169,7 +157,7 @@ class Qcow2BitmapsTest {
         BlockNode node = open(image, false);
         addPersistent(node, "x", 65536, true);
         graph.delete("n");
-        JsonNode info = JSON.readTree(run("qemu-img", "info", "--output=json", image.toString()));
+        JsonNode info = JSON.readTree(QemuImg.output("qemu-img", "info", "--output=json", image.toString()));
         assertThat(info.path("backing-filename").asText()).isEqualTo(base.toString());
         assertThat(info.path("backing-filename-format").asText()).isEqualTo("qcow2");
         assertThat(imageBitmaps(image)).containsOnlyKeys("x@65536");

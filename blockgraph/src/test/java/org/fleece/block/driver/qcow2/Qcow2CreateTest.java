@@ -6,7 +6,6 @@ import org.fleece.block.BlockGraph;
 import org.fleece.block.BlockNode;
 import org.fleece.block.ImageCreator;
 import org.fleece.qapi.QmpError;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,18 +51,7 @@ class Qcow2CreateTest {
 
     @BeforeAll
     static void needsQemuImg() {
-        Assumptions.assumeTrue(run("qemu-img", "--version").startsWith("qemu-img"), "qemu-img is not installed");
-    }
-
-    private static String run(String... command) {
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes());
-            process.waitFor();
-            return output;
-        } catch (IOException | InterruptedException e) {
-            return e.toString();
-        }
+        QemuImg.assumeInstalled();
     }
 
     private static JsonNode json(String text) throws IOException {
@@ -83,11 +71,11 @@ class Qcow2CreateTest {
     }
 
     private static JsonNode info(Path image) throws IOException {
-        return JSON.readTree(run("qemu-img", "info", "--output=json", image.toString()));
+        return JSON.readTree(QemuImg.output("qemu-img", "info", "--output=json", image.toString()));
     }
 
     private static void assertClean(Path image) {
-        String check = run("qemu-img", "check", image.toString());
+        String check = QemuImg.output("qemu-img", "check", image.toString());
         assertThat(check).contains("No errors were found on the image.");
     }
 
@@ -128,7 +116,7 @@ class Qcow2CreateTest {
         assertClean(image);
         Path raw = dir.resolve("model.raw");
         Files.write(raw, model);
-        assertThat(run("qemu-img", "compare", "-f", "qcow2", "-F", "raw", image.toString(), raw.toString()))
+        assertThat(QemuImg.output("qemu-img", "compare", "-f", "qcow2", "-F", "raw", image.toString(), raw.toString()))
                 .contains("Images are identical.");
     }
 

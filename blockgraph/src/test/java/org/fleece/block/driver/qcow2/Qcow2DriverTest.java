@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.fleece.block.BlockGraph;
 import org.fleece.block.BlockNode;
 import org.fleece.block.RequestFlags;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,26 +40,13 @@ class Qcow2DriverTest {
 
     @BeforeAll
     static void needsQemuImg() {
-        Assumptions.assumeTrue(run("qemu-img", "--version").exitCode == 0, "qemu-img is not installed");
-    }
-
-    private record Result(int exitCode, String output) {
-    }
-
-    private static Result run(String... command) {
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes());
-            return new Result(process.waitFor(), output);
-        } catch (IOException | InterruptedException e) {
-            return new Result(-1, e.toString());
-        }
+        QemuImg.assumeInstalled();
     }
 
     private Path create(String name, long size, String options) {
         Path image = dir.resolve(name);
-        Result result = run("qemu-img", "create", "-q", "-f", "qcow2", "-o", options, image.toString(), Long.toString(size));
-        assertThat(result.exitCode).as(result.output).isZero();
+        QemuImg.Result result = QemuImg.run("qemu-img", "create", "-q", "-f", "qcow2", "-o", options, image.toString(), Long.toString(size));
+        assertThat(result.exitCode()).as(result.output()).isZero();
         return image;
     }
 
@@ -72,16 +58,16 @@ class Qcow2DriverTest {
     }
 
     private void checkClean(Path image) {
-        Result check = run("qemu-img", "check", image.toString());
-        assertThat(check.exitCode).as(check.output).isZero();
-        assertThat(check.output).contains("No errors were found on the image.");
+        QemuImg.Result check = QemuImg.run("qemu-img", "check", image.toString());
+        assertThat(check.exitCode()).as(check.output()).isZero();
+        assertThat(check.output()).contains("No errors were found on the image.");
     }
 
     private void compareWith(Path image, byte[] model) throws IOException {
         Path raw = dir.resolve("model.raw");
         Files.write(raw, model);
-        Result compare = run("qemu-img", "compare", "-f", "qcow2", "-F", "raw", image.toString(), raw.toString());
-        assertThat(compare.exitCode).as(compare.output).isZero();
+        QemuImg.Result compare = QemuImg.run("qemu-img", "compare", "-f", "qcow2", "-F", "raw", image.toString(), raw.toString());
+        assertThat(compare.exitCode()).as(compare.output()).isZero();
     }
 
     private static void assertReads(BlockNode node, byte[] model, long offset, int length) throws IOException {
@@ -179,9 +165,9 @@ class Qcow2DriverTest {
         BlockNode baseNode = open("base", base, "");
         workload(baseNode, model, 5, 100);
         graph.delete("base");
-        Result created = run("qemu-img", "create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2",
+        QemuImg.Result created = QemuImg.run("qemu-img", "create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2",
                 "-o", "cluster_size=4096", dir.resolve("top.qcow2").toString());
-        assertThat(created.exitCode).as(created.output).isZero();
+        assertThat(created.exitCode()).as(created.output()).isZero();
         Path top = dir.resolve("top.qcow2");
         BlockNode node = open("top", top, "");
         assertReads(node, model, 0, size);
@@ -248,8 +234,8 @@ class Qcow2DriverTest {
         }
         Files.write(raw, model);
         Path image = dir.resolve("c.qcow2");
-        Result converted = run("qemu-img", "convert", "-c", "-f", "raw", "-O", "qcow2", raw.toString(), image.toString());
-        assertThat(converted.exitCode).as(converted.output).isZero();
+        QemuImg.Result converted = QemuImg.run("qemu-img", "convert", "-c", "-f", "raw", "-O", "qcow2", raw.toString(), image.toString());
+        assertThat(converted.exitCode()).as(converted.output()).isZero();
         BlockNode node = open("c", image, "");
         assertReads(node, model, 0, size);
         workload(node, model, 11, 100);
