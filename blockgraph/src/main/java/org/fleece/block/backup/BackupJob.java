@@ -218,10 +218,13 @@ public final class BackupJob extends Job {
         return status.zero();
     }
 
-    /** Clusters per chunk: up to MAX_CHUNK, or max-chunk. */
+    /**
+     * Clusters per chunk: up to MAX_CHUNK, or max-chunk. Under a speed limit
+     * long runs gain nothing and make guest writes wait longer: 1 MiB then.
+     */
     private int chunkClusters() {
         long cluster = copy.clusterSize();
-        long chunk = Math.max(cluster, BackupOptions.MAX_CHUNK);
+        long chunk = Math.max(cluster, speed() > 0 ? BackupOptions.MAX_BUFFER : BackupOptions.MAX_CHUNK);
         if (options.maxChunk() > 0) {
             chunk = Math.min(chunk, options.maxChunk());
         }

@@ -18,10 +18,11 @@ public record BackupOptions(SyncMode sync, DirtyBitmap bitmap, BitmapMode bitmap
     /** A read-and-write copy moves at most this much at once (QEMU's BLOCK_COPY_MAX_BUFFER). */
     static final long MAX_BUFFER = 1024 * 1024;
     /**
-     * A worker claims at most this much at once without max-chunk (QEMU's
-     * BLOCK_COPY_MAX_COPY_RANGE): a copy the kernel does between files pays
-     * per call, so it takes long runs; a buffered copy goes through the
-     * buffer in pieces.
+     * A worker claims at most this much at once without max-chunk: a copy the
+     * kernel does between files pays per call, so it wants long runs, but a
+     * guest write to a cluster of a claimed run waits for the whole run, so
+     * not too long (4 MiB copy in about 2 ms here). A buffered copy goes
+     * through its buffer in pieces.
      */
-    static final long MAX_CHUNK = 16 * 1024 * 1024;
+    static final long MAX_CHUNK = 4 * 1024 * 1024;
 }
