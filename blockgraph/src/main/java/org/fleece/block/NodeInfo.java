@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.fleece.block.bitmap.DirtyBitmap;
+import org.fleece.block.bitmap.InternalBitmap;
 
 import java.io.IOException;
 
@@ -62,11 +63,22 @@ public final class NodeInfo {
         info.putObject("cache").put("writeback", true).put("direct", options.cacheDirect())
                 .put("no-flush", options.cacheNoFlush());
         info.put("write_threshold", 0);
-        if (!node.bitmaps().isEmpty()) {
+        if (!node.bitmaps().isEmpty() || !node.bitmaps().internal().isEmpty()) {
             ArrayNode bitmaps = info.putArray("dirty-bitmaps");
+            node.bitmaps().internal().forEach(bitmap -> bitmaps.add(internal(bitmap)));
             node.bitmaps().all().forEach(bitmap -> bitmaps.add(bitmap(bitmap)));
         }
         return info;
+    }
+
+    private static ObjectNode internal(InternalBitmap bitmap) {
+        ObjectNode entry = JSON.objectNode();
+        entry.put("recording", false);
+        entry.put("persistent", false);
+        entry.put("busy", false);
+        entry.put("granularity", bitmap.granularity());
+        entry.put("count", bitmap.count());
+        return entry;
     }
 
     /** BlockDirtyInfo: "inconsistent" only when it is true, as QEMU reports it. */

@@ -10,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class NodeBitmaps {
     private final List<DirtyBitmap> bitmaps = new CopyOnWriteArrayList<>();
+    private final List<InternalBitmap> internal = new CopyOnWriteArrayList<>();
 
     public DirtyBitmap find(String name) {
         for (DirtyBitmap bitmap : bitmaps) {
@@ -35,6 +36,22 @@ public final class NodeBitmaps {
 
     public boolean isEmpty() {
         return bitmaps.isEmpty();
+    }
+
+    public void addInternal(InternalBitmap bitmap) {
+        internal.addFirst(bitmap);
+    }
+
+    public void removeInternal(InternalBitmap bitmap) {
+        internal.remove(bitmap);
+    }
+
+    /**
+     * Newest first. Queries list them before the named ones: they come with a
+     * filter or job, after the bitmaps a user added.
+     */
+    public List<InternalBitmap> internal() {
+        return List.copyOf(internal);
     }
 
     /** A write, write-zeroes or discard reached the node. */

@@ -14,6 +14,7 @@ import org.fleece.block.NodeOptions;
 import org.fleece.block.Permission;
 import org.fleece.block.Perms;
 import org.fleece.block.bitmap.DirtyBitmap;
+import org.fleece.block.bitmap.InternalBitmap;
 import org.fleece.block.copy.BlockCopy;
 import org.fleece.block.copy.CopyBitmap;
 import org.fleece.qapi.QmpError;
@@ -54,6 +55,24 @@ public final class CopyBeforeWriteDriver implements BlockDriver {
     private final BlockCopy copy;
     /** Clusters snapshot reads may see: those to be copied at the start, less what the snapshot discarded. */
     private final BitSet access = new BitSet();
+    /** Clusters whose old data a guest write saw copied (QEMU's done bitmap); queries show its count. */
+    private final BitSet done = new BitSet();
+    /** The bitmaps QEMU's filter shows without a name: on the filter, access and done; on the disk, what is left to copy. */
+    private final InternalBitmap accessView = view(access);
+    private final InternalBitmap doneView = view(done);
+    private final InternalBitmap copyView = new InternalBitmap() {
+        @Override
+        public long granularity() {
+            return copy.clusterSize();
+        }
+
+        @Override
+        public long count() {
+            return copy.bitmap().remainingBytes();
+        }
+    };
+    private BlockNode self;
+    private BlockNode disk;
     private final boolean breakSnapshot;
     private final long timeoutNanos;
     private final FrozenReads frozen = new FrozenReads();
@@ -178,12 +197,48 @@ public final class CopyBeforeWriteDriver implements BlockDriver {
             return;
         }
         long cluster = copy.clusterSize();
+        markDone(offset / cluster, (offset + bytes + cluster - 1) / cluster);
         try {
             frozen.awaitNone(offset / cluster * cluster, (offset + bytes + cluster - 1) / cluster * cluster);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException();
         }
+    }
+
+    private void markDone(long first, long end) {
+        copy.bitmap().lock().lock();
+        try {
+            done.set(Math.toIntExact(first), Math.toIntExact(Math.min(end, copy.bitmap().clusters())));
+        } finally {
+            copy.bitmap().lock().unlock();
+        }
+    }
+
+    /** A cluster set as a bitmap query counts it: bytes, the last cluster only as far as the disk goes. */
+    private InternalBitmap view(BitSet clusters) {
+        return new InternalBitmap() {
+            @Override
+            public long granularity() {
+                return copy.clusterSize();
+            }
+
+            @Override
+            public long count() {
+                CopyBitmap bitmap = copy.bitmap();
+                bitmap.lock().lock();
+                try {
+                    long bytes = clusters.cardinality() * copy.clusterSize();
+                    long last = bitmap.clusters() - 1;
+                    if (last >= 0 && clusters.get(Math.toIntExact(last))) {
+                        bytes -= bitmap.clusters() * copy.clusterSize() - copy.length();
+                    }
+                    return bytes;
+                } finally {
+                    bitmap.lock().unlock();
+                }
+            }
+        };
     }
 
     private void copyInTime(long offset, long bytes) throws IOException {
@@ -394,6 +449,20 @@ public final class CopyBeforeWriteDriver implements BlockDriver {
     }
 
     @Override
+    public void attachBitmaps(BlockNode node) {
+        self = node;
+        disk = file.node();
+        disk.bitmaps().addInternal(copyView);
+        self.bitmaps().addInternal(doneView);
+        self.bitmaps().addInternal(accessView);
+    }
+
+    @Override
     public void close() {
+        if (self != null) {
+            self.bitmaps().removeInternal(accessView);
+            self.bitmaps().removeInternal(doneView);
+            disk.bitmaps().removeInternal(copyView);
+        }
     }
 }
