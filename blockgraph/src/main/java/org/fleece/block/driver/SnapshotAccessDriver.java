@@ -24,7 +24,7 @@ import java.nio.ByteBuffer;
  * snapshot operations; writes are refused (ENOTSUP, as in QEMU). It asks nothing of the filter,
  * so the guest keeps writing through it.
  */
-final class SnapshotAccessDriver implements BlockDriver {
+final class SnapshotAccessDriver implements ShowsFileName {
     private final Child file;
     private final CopyBeforeWriteDriver filter;
 
@@ -41,6 +41,11 @@ final class SnapshotAccessDriver implements BlockDriver {
                     + file.node().name() + "'");
         }
         return new SnapshotAccessDriver(file, filter);
+    }
+
+    @Override
+    public Child file() {
+        return file;
     }
 
     @Override
@@ -114,16 +119,7 @@ final class SnapshotAccessDriver implements BlockDriver {
         return file.driver().hasStrongOptions();
     }
 
-    @Override
-    public String plainFilename() {
-        return file.driver().plainFilename();
-    }
 
-    /** As in QEMU, it shows the active disk's file name. */
-    @Override
-    public String filename() {
-        return file.driver().filename();
-    }
 
     @Override
     public void close() {

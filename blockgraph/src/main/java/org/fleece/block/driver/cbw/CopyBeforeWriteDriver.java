@@ -11,6 +11,7 @@ import org.fleece.block.Child;
 import org.fleece.block.ChildOpener;
 import org.fleece.block.Errno;
 import org.fleece.block.NodeOptions;
+import org.fleece.block.driver.ShowsFileName;
 import org.fleece.block.Permission;
 import org.fleece.block.Perms;
 import org.fleece.block.bitmap.DirtyBitmap;
@@ -46,7 +47,7 @@ import java.util.concurrent.TimeoutException;
  * waits for such reads only after its own copy is done. No I/O happens
  * under the lock.
  */
-public final class CopyBeforeWriteDriver implements BlockDriver {
+public final class CopyBeforeWriteDriver implements ShowsFileName {
     /** QEMU's block-copy cluster size where the target has none of its own. */
     private static final long DEFAULT_CLUSTER_SIZE = 64 * 1024;
 
@@ -142,6 +143,11 @@ public final class CopyBeforeWriteDriver implements BlockDriver {
     /** The copier a backup job shares with the filter it inserted. */
     public BlockCopy blockCopy() {
         return copy;
+    }
+
+    @Override
+    public Child file() {
+        return file;
     }
 
     @Override
@@ -437,16 +443,7 @@ public final class CopyBeforeWriteDriver implements BlockDriver {
         return true;
     }
 
-    @Override
-    public String plainFilename() {
-        return file.driver().plainFilename();
-    }
 
-    /** A filter shows its active disk's name, as QEMU's filters do. */
-    @Override
-    public String filename() {
-        return file.driver().filename();
-    }
 
     @Override
     public void attachBitmaps(BlockNode node) {
