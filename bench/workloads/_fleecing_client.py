@@ -1,0 +1,34 @@
+"""Run by fleecing with Debian's python3 (python3-libnbd): nbdcopy reads the
+whole snapshot export to null: while this process writes 4 KiB at random
+offsets of the guest export, one at a time, until the copy is done.
+Prints one JSON line: the copy's MiB/s and the guest writes' latency."""
+
+import json
+import random
+import subprocess
+import sys
+import time
+
+import nbd
+
+guest_uri, snapshot_uri, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
+h = nbd.NBD()
+h.connect_uri(guest_uri)
+rng = random.Random(11)
+payload = b"\xa5" * 4096
+lat = []
+t0 = time.perf_counter()
+copy = subprocess.Popen(["nbdcopy", snapshot_uri, "null:"], stdin=subprocess.DEVNULL,
+                        stderr=subprocess.PIPE)
+while copy.poll() is None:
+    off = rng.randrange(size // 4096) * 4096
+    w0 = time.perf_counter()
+    h.pwrite(payload, off)
+    lat.append(time.perf_counter() - w0)
+elapsed = time.perf_counter() - t0
+if copy.returncode != 0:
+    sys.exit("nbdcopy failed: " + copy.stderr.read().decode(errors="replace")[-300:])
+h.shutdown()
+lat.sort()
+print(json.dumps({"read_mib_s": size / elapsed / (1 << 20), "writes": len(lat),
+                  "p99_us": lat[int(len(lat) * 0.99)] * 1e6 if lat else 0}))
