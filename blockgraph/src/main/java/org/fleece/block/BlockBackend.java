@@ -129,6 +129,10 @@ public final class BlockBackend implements BlockParent {
         return root.blockStatus(offset, bytes);
     }
 
+    public AllocationDepth allocationDepth(long offset, long bytes) throws IOException {
+        return root.node().allocationDepth(offset, bytes);
+    }
+
     public long length() throws IOException {
         return root.length();
     }

@@ -366,6 +366,12 @@ public final class BlockNode implements BlockParent {
         return driver.blockStatus(offset, bytes);
     }
 
+    /** Which layer of this node's chain provides the range from offset; see {@link AllocationDepth}. */
+    public AllocationDepth allocationDepth(long offset, long bytes) throws IOException {
+        check(offset, bytes, false);
+        return AllocationDepth.of(this, offset, bytes);
+    }
+
     /**
      * cache.no-flush makes flushes succeed without reaching the disk, as in
      * QEMU. The primary child hears flush_to_os on every flush, and

@@ -1,5 +1,6 @@
 package org.fleece.server.nbd;
 
+import org.fleece.block.AllocationDepth;
 import org.fleece.block.BlockBackend;
 import org.fleece.block.BlockStatus;
 import org.fleece.block.FileRegionSink;
@@ -315,10 +316,10 @@ final class RequestHandler {
         int limit = r.has(Nbd.CMD_FLAG_REQ_ONE) ? 1 : Extents.MAX_EXTENTS;
         List<Extents> chunks = new ArrayList<>(2);
         if (contexts.baseAllocation()) {
-            chunks.add(extents(r, new Extents(MetaContexts.BASE_ALLOCATION_ID, limit), false));
+            chunks.add(allocationExtents(r, new Extents(MetaContexts.BASE_ALLOCATION_ID, limit)));
         }
         if (contexts.allocationDepth()) {
-            chunks.add(extents(r, new Extents(MetaContexts.ALLOCATION_DEPTH_ID, limit), true));
+            chunks.add(depthExtents(r, new Extents(MetaContexts.ALLOCATION_DEPTH_ID, limit)));
         }
         BitSet bitmaps = contexts.bitmaps();
         for (int i = bitmaps.nextSetBit(0); i >= 0; i = bitmaps.nextSetBit(i + 1)) {
@@ -355,14 +356,30 @@ final class RequestHandler {
         return length == 0 || extents.add(length, flags);
     }
 
-    private Extents extents(Request r, Extents extents, boolean depth) throws Failed {
+    private Extents allocationExtents(Request r, Extents extents) throws Failed {
         long end = r.offset() + r.length();
         for (long at = r.offset(); at < end; ) {
             BlockStatus status = status(at, end - at, "can't get block status");
             long n = Math.min(status.bytes(), end - at);
-            int flags = depth ? (status.allocated() ? 1 : 0)
-                    : (status.data() ? 0 : BASE_HOLE) | (status.zero() ? BASE_ZERO : 0);
-            if (!extents.add(n, flags)) {
+            if (!extents.add(n, (status.data() ? 0 : BASE_HOLE) | (status.zero() ? BASE_ZERO : 0))) {
+                break;
+            }
+            at += n;
+        }
+        return extents;
+    }
+
+    private Extents depthExtents(Request r, Extents extents) throws Failed {
+        long end = r.offset() + r.length();
+        for (long at = r.offset(); at < end; ) {
+            AllocationDepth depth;
+            try {
+                depth = backend.allocationDepth(at, end - at);
+            } catch (IOException e) {
+                throw new Failed(NbdErrno.of(e), "can't get block status");
+            }
+            long n = Math.min(depth.bytes(), end - at);
+            if (!extents.add(n, depth.depth())) {
                 break;
             }
             at += n;
