@@ -71,6 +71,9 @@ public final class Qcow2Driver implements BlockDriver {
         } catch (IOException e) {
             throw QmpError.generic("Could not open '" + file.driver().plainFilename() + "': " + Errno.describe(e));
         }
+        if (writable && (header.incompatibleFeatures() & Qcow2Header.INCOMPAT_DIRTY) != 0) {
+            repairDirty(metadata, header);
+        }
         Qcow2Bitmaps bitmaps;
         try {
             bitmaps = Qcow2Bitmaps.open(metadata, header, writable, nodeLength(header.size()));
@@ -94,6 +97,20 @@ public final class Qcow2Driver implements BlockDriver {
             children.openLater("backing", backingRef, "Could not open backing file: ", node -> driver.backing = node);
         }
         return driver;
+    }
+
+    private static void repairDirty(Qcow2Metadata metadata, Qcow2Header header) {
+        try {
+            metadata.repairRefcounts(header);
+        } catch (IOException e) {
+            System.err.println("qcow2: the refcounts of a dirty image could not be repaired: " + e.getMessage());
+            try {
+                metadata.close();
+            } catch (IOException ignored) {
+                // The open fails with the repair's error; the image stays dirty for the next try.
+            }
+            throw QmpError.generic("Could not repair dirty image: Input/output error");
+        }
     }
 
     @Override

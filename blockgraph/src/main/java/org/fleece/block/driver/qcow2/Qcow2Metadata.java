@@ -50,6 +50,16 @@ final class Qcow2Metadata {
         return new Qcow2Metadata(io, header, options, writable);
     }
 
+    /** Repairs the refcounts of an image left dirty (see {@link RefcountRepair}), before any request runs. */
+    void repairRefcounts(Qcow2Header header) throws IOException {
+        lock.lock();
+        try {
+            RefcountRepair.repair(io, header, refcounts);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** cache-clean-interval: tables unused for a whole interval leave the caches. */
     private void clean(long seconds) {
         try {

@@ -61,10 +61,6 @@ final class Qcow2Open {
             throw QmpError.generic("Unsupported qcow2 feature(s): "
                     + header.describeIncompatible(Qcow2Header.INCOMPAT_EXTL2));
         }
-        if ((incompatible & Qcow2Header.INCOMPAT_DIRTY) != 0 && !base.readOnly()) {
-            throw QmpError.generic("qcow2: Image is dirty (its refcounts need a repair Fleece cannot do yet); "
-                    + "run 'qemu-img check -r all' or open it read-only");
-        }
         return header;
     }
 

@@ -155,6 +155,30 @@ final class Refcounts {
         blocks.markDirty(blockOffset);
     }
 
+    /** Sets a cluster's refcount outright (the repair of a dirty image); the cluster must have a refcount block. */
+    void set(long cluster, long value) throws IOException {
+        if (!isCovered(cluster)) {
+            throw new IOException("cluster " + cluster + " is in use but has no refcount block");
+        }
+        if (Long.compareUnsigned(value, maxRefcount()) > 0) {
+            throw new IOException("cluster " + cluster + " has more references than its refcount can hold");
+        }
+        long blockOffset = table[(int) (cluster / perBlock)] & L2Entry.OFFSET_MASK;
+        write(blocks.get(blockOffset), (int) (cluster % perBlock), value);
+        blocks.markDirty(blockOffset);
+    }
+
+    /** The refcount blocks the table names. */
+    List<Long> blockOffsets() {
+        List<Long> offsets = new ArrayList<>();
+        for (long entry : table) {
+            if ((entry & L2Entry.OFFSET_MASK) != 0) {
+                offsets.add(entry & L2Entry.OFFSET_MASK);
+            }
+        }
+        return offsets;
+    }
+
     /** Host clusters handed out by {@link #allocate}: {@code count} of them from {@code offset}. */
     record Allocation(long offset, int count) {
     }
