@@ -9,6 +9,7 @@ import org.fleece.block.BlockStatus;
 import org.fleece.block.Child;
 import org.fleece.block.ChildOpener;
 import org.fleece.block.Errno;
+import org.fleece.block.FileRegionSink;
 import org.fleece.block.NodeOptions;
 import org.fleece.block.Permission;
 import org.fleece.block.Perms;
@@ -61,6 +62,11 @@ final class SnapshotAccessDriver implements ShowsFileName {
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         filter.snapshotRead(offset, dst);
+    }
+
+    @Override
+    public boolean readFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
+        return filter.snapshotReadFileRegion(offset, length, sink);
     }
 
     @Override
@@ -118,8 +124,6 @@ final class SnapshotAccessDriver implements ShowsFileName {
     public boolean hasStrongOptions() {
         return file.driver().hasStrongOptions();
     }
-
-
 
     @Override
     public void close() {

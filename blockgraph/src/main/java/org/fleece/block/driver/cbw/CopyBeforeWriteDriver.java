@@ -10,6 +10,7 @@ import org.fleece.block.BlockStatus;
 import org.fleece.block.Child;
 import org.fleece.block.ChildOpener;
 import org.fleece.block.Errno;
+import org.fleece.block.FileRegionSink;
 import org.fleece.block.NodeOptions;
 import org.fleece.block.driver.ShowsFileName;
 import org.fleece.block.Permission;
@@ -354,6 +355,25 @@ public final class CopyBeforeWriteDriver implements ShowsFileName {
             position = piece.end();
         }
         dst.position(dst.limit());
+    }
+
+    /**
+     * snapshot-access's read without a copy through memory, when one piece
+     * (all old data on the disk, or all copied to the target) covers the
+     * range and the node holding it stores it in a host file. A guest write
+     * to the range waits until the sink is done, as it waits for any
+     * snapshot read of old data. False: the caller reads instead.
+     */
+    public boolean snapshotReadFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
+        Piece piece = piece(offset, offset + length, true);
+        try {
+            return piece.end() == offset + length
+                    && (piece.fromDisk() ? file : target).readFileRegion(offset, length, sink);
+        } finally {
+            if (piece.frozenRead() != null) {
+                frozen.unregister(piece.frozenRead());
+            }
+        }
     }
 
     /** snapshot-access's block status: that of the node holding the snapshot's data there. */
