@@ -94,7 +94,7 @@ public final class CopyBeforeWriteDriver implements ShowsFileName {
 
     public static BlockDriver open(JsonNode options, NodeOptions base, ChildOpener children) {
         long minClusterSize = options.path("min-cluster-size").asLong(0);
-        if (minClusterSize != 0 && Long.bitCount(minClusterSize) != 1) {
+        if (options.has("min-cluster-size") && Long.bitCount(minClusterSize) != 1) {
             throw QmpError.generic("min-cluster-size needs to be a power of 2");
         }
         Child file = children.open("file", options.get("file"));
@@ -358,22 +358,16 @@ public final class CopyBeforeWriteDriver implements ShowsFileName {
     }
 
     /**
-     * snapshot-access's read without a copy through memory, when one piece
-     * (all old data on the disk, or all copied to the target) covers the
-     * range and the node holding it stores it in a host file. A guest write
-     * to the range waits until the sink is done, as it waits for any
-     * snapshot read of old data. False: the caller reads instead.
+     * snapshot-access's read without a copy through memory, when the range
+     * was all copied to the target and the target stores it in a host file.
+     * Never from the active disk: sendfile leaves the page cache's pages in
+     * the socket until the peer takes them, and a guest write let through
+     * after the transfer would change them there (the client would get new
+     * data). The target's copies are written once. False: the caller reads.
      */
     public boolean snapshotReadFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
-        Piece piece = piece(offset, offset + length, true);
-        try {
-            return piece.end() == offset + length
-                    && (piece.fromDisk() ? file : target).readFileRegion(offset, length, sink);
-        } finally {
-            if (piece.frozenRead() != null) {
-                frozen.unregister(piece.frozenRead());
-            }
-        }
+        Piece piece = piece(offset, offset + length, false);
+        return !piece.fromDisk() && piece.end() == offset + length && target.readFileRegion(offset, length, sink);
     }
 
     /** snapshot-access's block status: that of the node holding the snapshot's data there. */
