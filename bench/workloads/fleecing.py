@@ -2,7 +2,8 @@
 2 GiB raw disk without and with copy-before-write + snapshot-access put in
 under the exported disk by blockdev-reopen (no bitmap: every first write to
 a 64 KiB cluster copies it to a qcow2 fleecing image first), and the speed
-of nbdcopy reading the whole snapshot export while the guest keeps writing.
+of nbdcopy reading the whole snapshot export while the guest keeps writing
+(paced at GUEST_RATE writes a second, the same load for both daemons).
 Each round inserts a fresh filter and takes it out again."""
 
 import json
@@ -13,6 +14,7 @@ from workloads import _nbd
 
 GUEST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_guest_write_client.py")
 READER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_fleecing_client.py")
+GUEST_RATE = 1000
 SAME = workload.Target("ratio", "<=", 1.0, "no worse than qsd")
 
 
@@ -28,6 +30,7 @@ class Workload(workload.Workload):
         workload.Metric("cbw_p99_vs_plain", "x", "lower", workload.Target("abs", "<=", 3.0, "<= 3x")),
         workload.Metric("snap_read_mib_s", "MiB/s", "higher", workload.Target("ratio", ">=", 1.0, ">= qsd")),
         workload.Metric("read_write_p99_us", "us", "lower", SAME),
+        workload.Metric("read_guest_writes", "writes", "higher"),
     ]
 
     def setup(self, daemon):
@@ -77,11 +80,12 @@ class Workload(workload.Workload):
         try:
             cbw = self.latency()
             _, out = _nbd.timed([_nbd.LIBNBD_PYTHON, READER, _nbd.uri(self.sock),
-                                 _nbd.uri(self.sock, "snap"), str(self.size)])
+                                 _nbd.uri(self.sock, "snap"), str(self.size), str(GUEST_RATE)])
             read = json.loads(out)
         finally:
             self.remove_filter()
         return {"plain_p50_us": plain["p50_us"], "plain_p99_us": plain["p99_us"],
                 "cbw_p50_us": cbw["p50_us"], "cbw_p99_us": cbw["p99_us"],
                 "cbw_p99_vs_plain": cbw["p99_us"] / plain["p99_us"],
-                "snap_read_mib_s": read["read_mib_s"], "read_write_p99_us": read["p99_us"]}
+                "snap_read_mib_s": read["read_mib_s"], "read_write_p99_us": read["p99_us"],
+                "read_guest_writes": read["writes"]}
