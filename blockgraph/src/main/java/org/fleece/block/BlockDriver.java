@@ -95,6 +95,15 @@ public interface BlockDriver {
         return false;
     }
 
+    /**
+     * Whether every request is done in memory, at once, with nothing to wait
+     * for (null-co without latency-ns): callers may run it on the thread that
+     * would otherwise hand it to another.
+     */
+    default boolean completesAtOnce() {
+        return false;
+    }
+
     /** Bytes the image takes on the host (query's "actual-size"), or -1 when it has no such notion. */
     long allocatedBytes() throws IOException;
 

@@ -114,6 +114,11 @@ public final class BlockNode implements BlockParent {
         }
     }
 
+    /** See {@link BlockDriver#completesAtOnce}. */
+    public boolean completesAtOnce() {
+        return driver.completesAtOnce();
+    }
+
     /** The range as a range of a host file, if the node stores it so: see {@link BlockDriver#readFileRegion}. */
     public boolean readFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
         return readFileRegion(null, offset, length, sink);

@@ -59,6 +59,11 @@ final class NullDriver implements BlockDriver {
     }
 
     @Override
+    public boolean completesAtOnce() {
+        return latencyNanos == 0;
+    }
+
+    @Override
     public void read(long offset, ByteBuffer dst) {
         delay();
         while (dst.hasRemaining()) {
