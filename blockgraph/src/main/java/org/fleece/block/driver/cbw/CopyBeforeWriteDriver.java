@@ -364,8 +364,12 @@ public final class CopyBeforeWriteDriver implements ShowsFileName {
      * the socket until the peer takes them, and a guest write let through
      * after the transfer would change them there (the client would get new
      * data). The target's copies are written once. False: the caller reads.
+     * An empty range asks whether copied data would go so (the target's answer).
      */
     public boolean snapshotReadFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
+        if (length == 0) {
+            return target.readFileRegion(0, 0, sink);
+        }
         Piece piece = piece(offset, offset + length, false);
         return !piece.fromDisk() && piece.end() == offset + length && target.readFileRegion(offset, length, sink);
     }

@@ -156,6 +156,12 @@ class CopyBeforeWriteDriverTest {
         assertThat(read(snap, 65536, 65536)).isEqualTo(Arrays.copyOfRange(original, 65536, 131072));
     }
 
+    @Test
+    void anEmptyRangeAsksWhetherCopiedDataWouldGoAsAFileRegion() throws Exception {
+        setUp(9, "");
+        assertThat(graph.find("snap").readFileRegion(0, 0, (file, position, length) -> { })).isTrue();
+    }
+
     private static byte[] regionBytes(BlockNode node, long offset, int length) throws Exception {
         byte[] bytes = new byte[length];
         assertThat(node.readFileRegion(offset, length, (file, position, n) ->
