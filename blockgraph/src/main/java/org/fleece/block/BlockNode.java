@@ -169,10 +169,15 @@ public final class BlockNode implements BlockParent {
         forceUnitAccess(flags);
     }
 
+    /** The host file range that stores the range, for the sink to fill: see {@link BlockDriver#writeFileRegion}. */
+    public boolean writeFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
+        return writeFileRegion(null, offset, length, sink);
+    }
+
     /**
      * The host file range that stores the node's range, for the sink to fill:
      * see {@link BlockDriver#writeFileRegion}. It counts as a write (bitmaps,
-     * statistics) whether or not the driver had such a range.
+     * statistics) only when the driver had such a range.
      */
     boolean writeFileRegion(Child via, long offset, long length, FileRegionSink sink) throws IOException {
         check(offset, length, true);

@@ -101,6 +101,7 @@ public final class BackupJob extends Job {
         }
         setTotal(copy.remainingBytes());
         blockCopy.setListener(this::copied);
+        blockCopy.setOffload(options.useCopyRange());
     }
 
     @Override

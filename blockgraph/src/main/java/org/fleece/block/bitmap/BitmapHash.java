@@ -2,33 +2,35 @@ package org.fleece.block.bitmap;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
  * x-debug-block-dirty-bitmap-sha256: the SHA-256 of the bitmap as QEMU lays
  * it out in memory, one bit per granule in 64-bit little-endian words (at
  * least one word), so that golden files hold for both daemons. The dense
- * layout is built a window at a time (4 MiB of it, reused), so a huge bitmap
- * never needs its whole dense copy.
+ * layout is built a window at a time (reused), so a huge bitmap
+ * never needs its whole dense copy. Only the words that got bits are written
+ * and, once hashed, cleared again: a scattered bitmap costs its dirty words,
+ * not passes over every window.
  */
 public final class BitmapHash {
-    private static final int WINDOW_WORDS = 1 << 19;
-    private static final ValueLayout.OfLong LITTLE_ENDIAN_LONG = ValueLayout.JAVA_LONG_UNALIGNED
-            .withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** 256 KiB: it stays in the CPU's cache between its stores and libcrypto's reads, and below malloc's mmap threshold. */
+    private static final int WINDOW_WORDS = 1 << 15;
 
     private final Sha256 digest = Sha256.create();
-    /** Off-heap, so that libcrypto reads it in place. */
+    /** Off-heap, so that libcrypto reads it in place, and freed as soon as the hash is done. */
     private final Arena arena = Arena.ofConfined();
-    private final MemorySegment window = arena.allocate(WINDOW_WORDS * 8L, 8);
-    /** The window's words are built here, where plain array stores are cheap even before the JIT. */
-    private final long[] words = new long[WINDOW_WORDS];
+    private final MemorySegment windowSegment = arena.allocate(WINDOW_WORDS * 8L, 8);
+    /** The window as a buffer: its stores are cheap even before the JIT, unlike a segment's. */
+    private final ByteBuffer window = windowSegment.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    /** The window's words that hold bits, each once. */
+    private final int[] touched = new int[WINDOW_WORDS];
+    private int touchedCount;
     private final long totalWords;
     /** The first word the window holds; words before it are hashed already. */
     private long windowStart;
-    private boolean windowDirty;
 
     private BitmapHash(long totalWords) {
         this.totalWords = totalWords;
@@ -51,8 +53,12 @@ public final class BitmapHash {
             advanceTo(word);
             int from = (int) (bit % 64);
             int to = (int) Math.min(63, last - word * 64);
-            words[(int) (word - windowStart)] |= (to == 63 ? -1L : (1L << (to + 1)) - 1) & (-1L << from);
-            windowDirty = true;
+            int index = (int) (word - windowStart);
+            long old = window.getLong(index * 8);
+            if (old == 0) {
+                touched[touchedCount++] = index;
+            }
+            window.putLong(index * 8, old | (to == 63 ? -1L : (1L << (to + 1)) - 1) & (-1L << from));
             bit = word * 64 + 64;
         }
     }
@@ -61,15 +67,11 @@ public final class BitmapHash {
     private void advanceTo(long word) {
         while (windowStart < totalWords && (word >= windowStart + WINDOW_WORDS || word >= totalWords)) {
             int count = (int) Math.min(WINDOW_WORDS, totalWords - windowStart);
-            if (windowDirty) {
-                MemorySegment.copy(words, 0, window, LITTLE_ENDIAN_LONG, 0, count);
+            digest.update(windowSegment, count * 8L);
+            for (int i = 0; i < touchedCount; i++) {
+                window.putLong(touched[i] * 8, 0);
             }
-            digest.update(window, count * 8L);
-            if (windowDirty) {
-                Arrays.fill(words, 0);
-                window.fill((byte) 0);
-                windowDirty = false;
-            }
+            touchedCount = 0;
             windowStart += count;
         }
     }

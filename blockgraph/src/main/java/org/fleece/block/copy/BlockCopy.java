@@ -38,6 +38,8 @@ public final class BlockCopy {
     private final CopyBitmap bitmap;
     private final long length;
     private volatile Listener listener = (offset, bytes) -> { };
+    /** Whether file-to-file copies may go through the kernel (a backup's x-perf use-copy-range). */
+    private volatile boolean offload = true;
 
     public BlockCopy(Child source, Child target, long clusterSize, long length) {
         this.source = source;
@@ -64,6 +66,10 @@ public final class BlockCopy {
 
     public void setListener(Listener listener) {
         this.listener = listener;
+    }
+
+    public void setOffload(boolean offload) {
+        this.offload = offload;
     }
 
     /** Bytes a claimed run {first cluster, count} covers; the last cluster may be partial. */
@@ -176,7 +182,7 @@ public final class BlockCopy {
             }
             return;
         }
-        if (bytes >= OFFLOAD_MIN && offloaded(offset, bytes)) {
+        if (offload && bytes >= OFFLOAD_MIN && offloaded(offset, bytes)) {
             return;
         }
         for (long done = 0; done < bytes; ) {

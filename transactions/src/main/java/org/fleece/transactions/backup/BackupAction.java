@@ -124,9 +124,11 @@ public final class BackupAction implements Action {
             throw QmpError.generic("Required max-chunk (" + maxChunk + ") is less than backup cluster size ("
                     + clusterSize + ")");
         }
+        // QEMU defaults use-copy-range to false; Fleece offloads unless told not to: copy_file_range between
+        // host files is the fastest copy here (near cp's speed) and its result is the same bytes.
         BackupOptions options = new BackupOptions(sync, bitmap, mode,
                 data.path("on-source-error").asText("report"), data.path("on-target-error").asText("report"),
-                (int) maxWorkers, maxChunk, perf.path("use-copy-range").asBoolean(false),
+                (int) maxWorkers, maxChunk, perf.path("use-copy-range").asBoolean(true),
                 data.path("discard-source").asBoolean(false), data.path("auto-finalize").asBoolean(true),
                 data.path("auto-dismiss").asBoolean(true));
         // Without job-id QEMU takes the device's BlockBackend name, which a node does not have.

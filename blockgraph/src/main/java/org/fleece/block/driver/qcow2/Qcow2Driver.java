@@ -40,6 +40,7 @@ public final class Qcow2Driver implements BlockDriver {
     private final Qcow2Metadata metadata;
     private final Qcow2Bitmaps bitmaps;
     private final ClusterClaims claims = new ClusterClaims();
+    private final FileRegionWrite fileRegionWrite;
     private final int clusterBits;
     private final int clusterSize;
     private final boolean zeroFlag;
@@ -58,6 +59,7 @@ public final class Qcow2Driver implements BlockDriver {
         this.zeroFlag = header.version() >= 3;
         this.unmap = unmap;
         this.size = header.size();
+        this.fileRegionWrite = new FileRegionWrite(metadata, claims, clusterBits, zeroFlag);
     }
 
     public static BlockDriver open(JsonNode options, NodeOptions base, ChildOpener children) {
@@ -303,6 +305,16 @@ public final class Qcow2Driver implements BlockDriver {
                 src.position(src.position() + bytes);
                 offset += bytes;
             }
+        } finally {
+            metadata.leaveIo();
+        }
+    }
+
+    @Override
+    public boolean writeFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
+        metadata.enterIo();
+        try {
+            return fileRegionWrite.write(offset, length, sink);
         } finally {
             metadata.leaveIo();
         }

@@ -21,7 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Ranges a qcow2 node hands over as ranges of a host file (for sendfile):
  * consecutive host clusters of its own, or its backing file's where it has
  * nothing; the bytes found there are the guest's. Zeroes and ranges across
- * scattered clusters are refused, so the caller reads them.
+ * scattered clusters are refused, so the caller reads them. For writes
+ * (a copy offloaded to the kernel): whole clusters, in place or in one new
+ * host run linked once filled; the image stays clean whatever the sink does.
  */
 class Qcow2FileRegionTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,6 +34,7 @@ class Qcow2FileRegionTest {
 
     private final BlockGraph graph = new BlockGraph();
     private BlockNode top;
+    private Path image;
 
     private static void qemuImg(String... args) throws Exception {
         String[] command = new String[args.length + 1];
@@ -46,7 +49,7 @@ class Qcow2FileRegionTest {
     void images() throws Exception {
         Assumptions.assumeTrue(new ProcessBuilder("qemu-img", "--version").start().waitFor() == 0);
         Path base = dir.resolve("base.raw");
-        Path image = dir.resolve("top.qcow2");
+        image = dir.resolve("top.qcow2");
         qemuImg("create", "-q", "-f", "raw", base.toString(), "4M");
         qemuImg("create", "-q", "-f", "qcow2", "-b", base.toString(), "-F", "raw", image.toString(), "4M");
         graph.add(JSON.readTree(("{'driver':'raw','node-name':'base','file':{'driver':'file','filename':'"
@@ -88,5 +91,70 @@ class Qcow2FileRegionTest {
         assertThat(region(2 * CLUSTER, 100)).isNull();
         assertThat(region(CLUSTER - 100, 200)).isNull();
         assertThat(top.readFileRegion(0, 0, (file, position, bytes) -> { })).isTrue();
+    }
+
+    /** Fills what writeFileRegion hands over with the byte; false when it refuses. */
+    private boolean fill(long offset, int length, int value) throws IOException {
+        return top.writeFileRegion(offset, length, (FileChannel file, long position, long bytes) ->
+                file.write(ByteBuffer.wrap(filled((int) bytes, value)), position));
+    }
+
+    private byte[] read(long offset, int length) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(length);
+        top.read(offset, buffer);
+        return buffer.array();
+    }
+
+    private void closedAndClean() throws Exception {
+        graph.closeAll();
+        qemuImg("check", "-q", image.toString());
+    }
+
+    @Test
+    void wholeUnallocatedClustersGetOneNewHostRun() throws Exception {
+        assertThat(fill(CLUSTER, 3 * CLUSTER, 0x33)).isTrue();
+        assertThat(read(0, CLUSTER)).isEqualTo(filled(CLUSTER, 0x11));
+        assertThat(read(CLUSTER, 3 * CLUSTER)).isEqualTo(filled(3 * CLUSTER, 0x33));
+        assertThat(region(CLUSTER, 3 * CLUSTER)).isEqualTo(filled(3 * CLUSTER, 0x33));
+        closedAndClean();
+    }
+
+    @Test
+    void allocatedClustersAreFilledInPlace() throws Exception {
+        top.write(0, ByteBuffer.wrap(filled(2 * CLUSTER, 0x22)));
+        long[] before = new long[1];
+        top.readFileRegion(0, 2 * CLUSTER, (file, position, bytes) -> before[0] = position);
+        assertThat(fill(0, 2 * CLUSTER, 0x44)).isTrue();
+        top.readFileRegion(0, 2 * CLUSTER, (file, position, bytes) -> assertThat(position).isEqualTo(before[0]));
+        assertThat(read(0, 2 * CLUSTER)).isEqualTo(filled(2 * CLUSTER, 0x44));
+        closedAndClean();
+    }
+
+    @Test
+    void partialOrMixedRangesAreLeftToTheOrdinaryWrite() throws Exception {
+        top.write(0, ByteBuffer.wrap(filled(CLUSTER, 0x22)));
+        assertThat(fill(2 * CLUSTER, CLUSTER + 512, 0x55)).isFalse();
+        assertThat(fill(3 * CLUSTER + 512, CLUSTER, 0x55)).isFalse();
+        assertThat(fill(0, 2 * CLUSTER, 0x55)).isFalse();
+        assertThat(read(0, 4 * CLUSTER)).isEqualTo(concat(filled(CLUSTER, 0x22), filled(3 * CLUSTER, 0x11)));
+        closedAndClean();
+    }
+
+    @Test
+    void aFailingSinkLeavesTheGuestDataAndNoLeakedClusters() throws Exception {
+        IOException failure = new IOException("copy failed");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> top.writeFileRegion(0, 2 * CLUSTER,
+                (file, position, bytes) -> {
+                    throw failure;
+                })).isSameAs(failure);
+        assertThat(read(0, 2 * CLUSTER)).isEqualTo(filled(2 * CLUSTER, 0x11));
+        top.flush();
+        closedAndClean();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
     }
 }
