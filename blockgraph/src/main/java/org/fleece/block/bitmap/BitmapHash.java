@@ -10,10 +10,10 @@ import java.util.HexFormat;
  * x-debug-block-dirty-bitmap-sha256: the SHA-256 of the bitmap as QEMU lays
  * it out in memory, one bit per granule in 64-bit little-endian words (at
  * least one word), so that golden files hold for both daemons. The dense
- * layout is built a window at a time (reused), so a huge bitmap
- * never needs its whole dense copy. Only the words that got bits are written
- * and, once hashed, cleared again: a scattered bitmap costs its dirty words,
- * not passes over every window.
+ * layout is built a window at a time (reused), so a huge bitmap never needs
+ * its whole dense copy. Only the words that got bits are written and, once
+ * hashed, cleared again: a scattered bitmap costs its dirty words, not
+ * passes over every window.
  */
 public final class BitmapHash {
     /** 256 KiB: it stays in the CPU's cache between its stores and libcrypto's reads, and below malloc's mmap threshold. */

@@ -80,10 +80,9 @@ final class RequestHandler {
      * Whether the request costs less than a hand-off to another thread: any
      * request to a node that completes everything at once (null-co), or a
      * memory copy to or from the page cache: a read or a write without FUA
-     * while the node's data is in a host file (the last read went out by
-     * sendfile). Read replies by sendfile hold the socket from
-     * the first byte of data to the last, so such reads could not overlap on
-     * other threads anyway.
+     * while the node keeps its data in host files (see {@link #readsFromFile}).
+     * Read replies by sendfile hold the socket from the first byte of data to
+     * the last, so such reads could not overlap on other threads anyway.
      */
     boolean quick(Request r) {
         if (backend.node().completesAtOnce()) {

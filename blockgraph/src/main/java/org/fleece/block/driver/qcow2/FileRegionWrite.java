@@ -36,16 +36,14 @@ final class FileRegionWrite {
         int count = (int) (length >>> clusterBits);
         long[] entries = new long[count];
         metadata.entries(cluster, count, entries);
-        if (inPlaceRun(entries) == count) {
+        if (L2Entry.inPlaceRun(entries, count, zeroFlag, 1L << clusterBits) == count) {
             return host().writeFileRegion(L2Entry.offset(entries[0]), length, sink);
         }
         ClusterClaims.Claim claim = claims.claim(cluster, count);
         try {
             metadata.entries(cluster, count, entries);
-            for (long entry : entries) {
-                if (L2Entry.writableInPlace(entry, zeroFlag)) {
-                    return false;
-                }
+            if (L2Entry.allocatingRun(entries, count, zeroFlag) < count) {
+                return false;
             }
             Qcow2Metadata.HostRun allocation = metadata.allocate(count);
             boolean filled = false;
@@ -72,15 +70,5 @@ final class FileRegionWrite {
 
     private Child host() {
         return metadata.file().child();
-    }
-
-    /** How many entries from the first are writable in place at host clusters that follow each other. */
-    private int inPlaceRun(long[] entries) {
-        int run = 0;
-        while (run < entries.length && L2Entry.writableInPlace(entries[run], zeroFlag)
-                && L2Entry.offset(entries[run]) == L2Entry.offset(entries[0]) + ((long) run << clusterBits)) {
-            run++;
-        }
-        return run;
     }
 }

@@ -37,6 +37,25 @@ final class L2Entry {
         return (entry & COPIED) != 0 && type(entry, zeroFlag) == Type.NORMAL;
     }
 
+    /** How many of the first {@code count} entries are written in place, at host clusters following the first's. */
+    static int inPlaceRun(long[] entries, int count, boolean zeroFlag, long clusterSize) {
+        int run = 0;
+        while (run < count && writableInPlace(entries[run], zeroFlag)
+                && offset(entries[run]) == offset(entries[0]) + run * clusterSize) {
+            run++;
+        }
+        return run;
+    }
+
+    /** How many of the first {@code count} entries need new host clusters to be written. */
+    static int allocatingRun(long[] entries, int count, boolean zeroFlag) {
+        int run = 0;
+        while (run < count && !writableInPlace(entries[run], zeroFlag)) {
+            run++;
+        }
+        return run;
+    }
+
     /** Where a compressed cluster's bytes start in the file. */
     static long compressedOffset(long entry, int clusterBits) {
         return entry & ((1L << (62 - (clusterBits - 8))) - 1);

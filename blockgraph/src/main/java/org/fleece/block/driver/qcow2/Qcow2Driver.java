@@ -286,19 +286,12 @@ public final class Qcow2Driver implements BlockDriver {
                 int wanted = clustersSpanned(inCluster, src.remaining(), cluster);
                 metadata.entries(cluster, wanted, entries);
                 int bytes;
-                if (L2Entry.writableInPlace(entries[0], zeroFlag)) {
-                    int run = 1;
-                    while (run < wanted && L2Entry.writableInPlace(entries[run], zeroFlag)
-                            && L2Entry.offset(entries[run]) == L2Entry.offset(entries[0]) + (long) run * clusterSize) {
-                        run++;
-                    }
+                int run = L2Entry.inPlaceRun(entries, wanted, zeroFlag, clusterSize);
+                if (run > 0) {
                     bytes = (int) Math.min(src.remaining(), (long) run * clusterSize - inCluster);
                     metadata.file().write(L2Entry.offset(entries[0]) + inCluster, src.slice(src.position(), bytes));
                 } else {
-                    int run = 1;
-                    while (run < wanted && !L2Entry.writableInPlace(entries[run], zeroFlag)) {
-                        run++;
-                    }
+                    run = L2Entry.allocatingRun(entries, wanted, zeroFlag);
                     bytes = (int) Math.min(src.remaining(), (long) run * clusterSize - inCluster);
                     bytes = allocatingWrite(cluster, run, inCluster, src.slice(src.position(), bytes));
                 }
@@ -333,10 +326,7 @@ public final class Qcow2Driver implements BlockDriver {
         try {
             long[] old = new long[count];
             metadata.entries(cluster, count, old);
-            int run = 0;
-            while (run < count && !L2Entry.writableInPlace(old[run], zeroFlag)) {
-                run++;
-            }
+            int run = L2Entry.allocatingRun(old, count, zeroFlag);
             if (run == 0) {
                 return 0;
             }
