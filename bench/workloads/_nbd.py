@@ -73,6 +73,18 @@ def export(proc, image, writable=False, name="disk"):
     return sock
 
 
+def c_client(source):
+    """Builds a C client program into the scratch dir (once per harness run); -> its path."""
+    key = ("c", source)
+    if key not in _images:
+        binary = os.path.join(scratch_dir(), os.path.splitext(os.path.basename(source))[0])
+        p = subprocess.run(["gcc", "-O2", "-Wall", "-o", binary, source], capture_output=True)
+        if p.returncode != 0:
+            raise RuntimeError("gcc could not build %s: %s" % (source, p.stderr.decode(errors="replace")[-300:]))
+        _images[key] = binary
+    return _images[key]
+
+
 def uri(sock, name="disk"):
     return "nbd+unix:///%s?socket=%s" % (name, sock)
 

@@ -12,13 +12,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * and whole-message writes that many request threads share. A message is
  * written under the write lock from its first byte to its last, so replies
  * finished out of order never interleave.
+ * <p>
+ * While the reader works through requests it has already read ({@link #cork}),
+ * small replies are held back and go out together the moment it would wait
+ * for anything: one send for a whole batch instead of one send, and one
+ * wake-up of the client, per request.
  */
 final class NbdChannel implements AutoCloseable {
     private static final int READ_BUFFER = 64 * 1024;
+    private static final int HELD_REPLIES = 64 * 1024;
 
     private final SocketChannel socket;
     private final ByteBuffer in = ByteBuffer.allocateDirect(READ_BUFFER).flip();
     private final ReentrantLock writeLock = new ReentrantLock();
+    /** Replies held back while corked; guarded by the write lock. */
+    private final ByteBuffer held = ByteBuffer.allocateDirect(HELD_REPLIES);
+    private volatile boolean corked;
 
     NbdChannel(SocketChannel socket) {
         this.socket = socket;
@@ -36,7 +45,10 @@ final class NbdChannel implements AutoCloseable {
                 ByteBuffer slice = in.slice(in.position(), n);
                 dst.put(slice);
                 in.position(in.position() + n);
-            } else if (dst.remaining() >= READ_BUFFER) {
+                continue;
+            }
+            uncork();
+            if (dst.remaining() >= READ_BUFFER) {
                 // Large payloads go straight into their buffer, not through ours.
                 if (socket.read(dst) < 0) {
                     throw new EOFException("client closed the connection");
@@ -71,6 +83,25 @@ final class NbdChannel implements AutoCloseable {
         }
     }
 
+    /** Reader only: hold small replies back until {@link #uncork}, which the reader calls before it waits. */
+    void cork() {
+        corked = true;
+    }
+
+    /** Sends the replies held back, and stops holding them. */
+    void uncork() throws IOException {
+        if (!corked) {
+            return;
+        }
+        writeLock.lock();
+        try {
+            corked = false;
+            sendHeld();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
     /** Writes one whole message made of the buffers, in order. */
     void write(ByteBuffer... buffers) throws IOException {
         writeLock.lock();
@@ -92,8 +123,36 @@ final class NbdChannel implements AutoCloseable {
         for (ByteBuffer b : buffers) {
             left += b.remaining();
         }
-        while (left > 0) {
-            left -= socket.write(buffers);
+        if (corked && left <= held.remaining()) {
+            for (ByteBuffer b : buffers) {
+                held.put(b);
+            }
+            return;
+        }
+        send(left, buffers);
+    }
+
+    private void sendHeld() throws IOException {
+        if (held.position() > 0) {
+            send(0);
+        }
+    }
+
+    /** Sends what is held back, then the buffers, with as few calls as the socket takes. */
+    private void send(long left, ByteBuffer... buffers) throws IOException {
+        if (held.position() > 0) {
+            ByteBuffer[] all = new ByteBuffer[buffers.length + 1];
+            all[0] = held.flip();
+            System.arraycopy(buffers, 0, all, 1, buffers.length);
+            buffers = all;
+            left += held.remaining();
+        }
+        try {
+            while (left > 0) {
+                left -= socket.write(buffers);
+            }
+        } finally {
+            held.clear();
         }
     }
 
@@ -103,6 +162,7 @@ final class NbdChannel implements AutoCloseable {
      * Past the file's end (it shrank under the export) zeroes are sent.
      */
     void transferAll(FileChannel file, long position, long length) throws IOException {
+        sendHeld();
         long done = 0;
         while (done < length) {
             long n = file.transferTo(position + done, length - done, socket);

@@ -15,7 +15,9 @@ import java.util.concurrent.Semaphore;
  * another thread and back costs more than it does. Other requests go to
  * other threads, so replies go out in the order requests complete. At most
  * {@link #MAX_IN_FLIGHT} run at once (QEMU's limit too); further requests
- * wait in the socket.
+ * wait in the socket. Replies to quick requests are held back while more
+ * requests are already read ({@link NbdChannel#cork}), and sent as one
+ * batch before this thread waits for anything.
  * All of these are platform threads ({@link NbdThreads}): a virtual thread would
  * put the socket in non-blocking mode for good, and sendfile cannot wait on it.
  */
@@ -44,6 +46,7 @@ final class Transmission {
             serve();
         } finally {
             slots.acquireUninterruptibly(MAX_IN_FLIGHT);
+            channel.uncork();
         }
     }
 
@@ -89,9 +92,18 @@ final class Transmission {
                 payload.flip();
             }
             Request request = new Request(flags, type, handle, offset, length, payload);
-            slots.acquireUninterruptibly();
+            if (!slots.tryAcquire()) {
+                channel.uncork();
+                slots.acquireUninterruptibly();
+            }
             boolean alone = slots.availablePermits() == MAX_IN_FLIGHT - 1 && !channel.buffered();
-            if (alone || handler.quick(request)) {
+            boolean quick = handler.quick(request);
+            if (quick && channel.buffered()) {
+                channel.cork();
+            } else {
+                channel.uncork();
+            }
+            if (alone || quick) {
                 if (!handle(request)) {
                     return;
                 }

@@ -18,7 +18,10 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** File data sent by sendfile over a real socket pair: what arrives, and what happens past the file's end. */
+/**
+ * Over a real socket pair: file data sent by sendfile, what happens past the
+ * file's end, and replies held back while corked.
+ */
 class NbdChannelTest {
     @TempDir
     Path dir;
@@ -60,6 +63,49 @@ class NbdChannelTest {
             expected.put((byte) (i % 251 + 1));
         }
         assertThat(received.flip()).isEqualTo(expected.clear());
+    }
+
+    @Test
+    void corkedRepliesWaitUntilUncorkedAndKeepTheirOrder() throws IOException {
+        server.cork();
+        server.write(ByteBuffer.wrap(new byte[] {1, 2}));
+        server.write(ByteBuffer.wrap(new byte[] {3}), ByteBuffer.wrap(new byte[] {4}));
+        client.configureBlocking(false);
+        assertThat(client.read(ByteBuffer.allocate(16))).isZero();
+
+        server.uncork();
+        client.configureBlocking(true);
+        assertThat(readExactly(4)).isEqualTo(ByteBuffer.wrap(new byte[] {1, 2, 3, 4}));
+    }
+
+    @Test
+    void aMessageTooBigToHoldGoesOutAfterTheHeldOnes() throws IOException {
+        server.cork();
+        server.write(ByteBuffer.wrap(new byte[] {7}));
+        byte[] big = new byte[100 * 1024];
+        big[big.length - 1] = 9;
+        server.write(ByteBuffer.wrap(big));
+
+        ByteBuffer received = readExactly(1 + big.length);
+        assertThat(received.get(0)).isEqualTo((byte) 7);
+        assertThat(received.get(big.length)).isEqualTo((byte) 9);
+    }
+
+    @Test
+    void fileDataFollowsTheHeaderHeldBeforeIt() throws IOException {
+        server.cork();
+        server.write(ByteBuffer.wrap(new byte[] {42}));
+        server.transferAll(file, 0, 2);
+
+        assertThat(readExactly(3)).isEqualTo(ByteBuffer.wrap(new byte[] {42, 1, 2}));
+    }
+
+    private ByteBuffer readExactly(int length) throws IOException {
+        ByteBuffer received = ByteBuffer.allocate(length);
+        while (received.hasRemaining()) {
+            client.read(received);
+        }
+        return received.flip();
     }
 
     @Test
