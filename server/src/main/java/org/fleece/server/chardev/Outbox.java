@@ -73,7 +73,10 @@ final class Outbox {
         lock.lock();
         try {
             writing = false;
-            ready.signal();
+            // Wake the outbox's thread only for work: a wake-up per reply doubled a round trip's wake-ups.
+            if (!queue.isEmpty() || closing) {
+                ready.signal();
+            }
         } finally {
             lock.unlock();
         }
