@@ -1,6 +1,7 @@
 /*
  * Built and run by the bitmaps workload: writes COUNT scattered 4 KiB extents
- * through an NBD export on a UNIX socket, DEPTH requests in flight. Extent i
+ * through an NBD export on a UNIX socket, up to 64 requests in flight (the
+ * queue depth the python3-libnbd client had). Extent i
  * lands at i * (size / COUNT) plus a few KiB, shifted by half a step for
  * PHASE 1, so every extent of either phase dirties a granule of its own.
  * Prints {"seconds": ...}.
@@ -23,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEPTH 16
+#define DEPTH 64
 #define BS 4096
 #define REQUEST 28
 #define REPLY 16
