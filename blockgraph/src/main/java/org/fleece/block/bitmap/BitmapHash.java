@@ -8,6 +8,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * x-debug-block-dirty-bitmap-sha256: the SHA-256 of the bitmap as QEMU lays
@@ -23,6 +24,7 @@ public final class BitmapHash {
     private static final int WINDOW_WORDS = 1 << 15;
     private static final int CONTAINER_WORDS = 1 << 10;
     private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final AtomicBoolean PREPARED = new AtomicBoolean();
 
     private final Sha256 digest = Sha256.create();
     /** Off-heap, so that libcrypto reads it in place, and freed as soon as the hash is done. */
@@ -38,6 +40,17 @@ public final class BitmapHash {
 
     private BitmapHash(long totalWords) {
         this.totalWords = totalWords;
+    }
+
+    /**
+     * Hashes a tiny bitmap once on a thread of its own, the first time a
+     * bitmap appears: the process's first hash links libcrypto's functions
+     * (about 30 ms), and then nobody waits for that.
+     */
+    static void prepareInBackground() {
+        if (PREPARED.compareAndSet(false, true)) {
+            Thread.ofPlatform().daemon().name("bitmap-hash-warm-up").start(() -> sha256(new DirtyBitmap("", 65536, 65536)));
+        }
     }
 
     public static String sha256(DirtyBitmap bitmap) {

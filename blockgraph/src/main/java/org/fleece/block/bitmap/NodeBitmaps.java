@@ -23,6 +23,7 @@ public final class NodeBitmaps {
 
     public void add(DirtyBitmap bitmap) {
         bitmaps.addFirst(bitmap);
+        BitmapHash.prepareInBackground();
     }
 
     public void remove(DirtyBitmap bitmap) {
