@@ -44,6 +44,16 @@ public interface BlockDriver {
     }
 
     /**
+     * A hint that a job is about to write the range: a format may make the
+     * metadata those writes will need now, together, while little written
+     * data waits in the page cache for the syncs that order metadata, rather
+     * than one table at a time in the middle of the copy. Nothing the guest
+     * sees changes. The default has nothing to prepare.
+     */
+    default void prepareWrites(long offset, long length) throws IOException {
+    }
+
+    /**
      * Makes the range read as zeroes ({@link RequestFlags} MAY_UNMAP, NO_FALLBACK);
      * drivers that can do better than writing zero buffers override it.
      */

@@ -169,6 +169,17 @@ public final class BlockNode implements BlockParent {
         forceUnitAccess(flags);
     }
 
+    /** See {@link BlockDriver#prepareWrites}. */
+    void prepareWrites(Child via, long offset, long length) throws IOException {
+        check(offset, length, true);
+        enter(via);
+        try {
+            driver.prepareWrites(offset, length);
+        } finally {
+            leave();
+        }
+    }
+
     /** The host file range that stores the range, for the sink to fill: see {@link BlockDriver#writeFileRegion}. */
     public boolean writeFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
         return writeFileRegion(null, offset, length, sink);

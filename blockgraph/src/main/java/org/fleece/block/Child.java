@@ -109,6 +109,14 @@ public final class Child {
         return admitted(node -> node.writeFileRegion(this, offset, length, sink));
     }
 
+    /** See {@link BlockDriver#prepareWrites}. */
+    public void prepareWrites(long offset, long length) throws IOException {
+        admitted(node -> {
+            node.prepareWrites(this, offset, length);
+            return null;
+        });
+    }
+
     /** A write with {@link RequestFlags}. */
     public void write(long offset, ByteBuffer src, int flags) throws IOException {
         admitted(node -> {

@@ -113,11 +113,15 @@ public final class BackupJob extends Job {
         if (options.sync() == SyncMode.TOP) {
             skipUnallocated();
         }
+        prepareTarget();
         while (!isCancelled()) {
             copy.rewind();
             Failure failure = copyAll();
             if (failure == null || isCancelled()) {
                 return;
+            }
+            if (failure.fatal()) {
+                throw failure.error();
             }
             String policy = failure.read ? options.onSourceError() : options.onTargetError();
             if (errorAction(policy, failure.read, failure.error) == ErrorAction.REPORT) {
@@ -139,7 +143,32 @@ public final class BackupJob extends Job {
         setTotal(currentProgress() + copy.remainingBytes());
     }
 
-    private record Failure(boolean read, IOException error) {
+    /**
+     * Tells the target where the copy will write data (the source's data in
+     * what is left to copy), so that a format makes the metadata for all of
+     * it before the copy starts: see {@link org.fleece.block.BlockDriver#prepareWrites}.
+     */
+    private void prepareTarget() {
+        List<long[]> ranges = new ArrayList<>();
+        copy.forEachRemaining((offset, bytes) -> ranges.add(new long[] {offset, Math.min(bytes, length - offset)}));
+        try {
+            for (long[] range : ranges) {
+                long end = range[0] + range[1];
+                for (long offset = range[0]; offset < end && !isCancelled(); ) {
+                    BlockStatus status = blockCopy.source().blockStatus(offset, end - offset);
+                    if (status.data() && !status.zero()) {
+                        blockCopy.prepareTarget(offset, status.bytes());
+                    }
+                    offset += status.bytes();
+                }
+            }
+        } catch (IOException e) {
+            // Only a hint: the copy meets the same error where it writes, and on-target-error decides then.
+        }
+    }
+
+    /** @param fatal a bug rather than an I/O error: no policy lets the job go on */
+    private record Failure(boolean read, IOException error, boolean fatal) {
     }
 
     /** One pass of the workers over what is left; the first failure stops the pass. */
@@ -184,7 +213,12 @@ public final class BackupJob extends Job {
                 blockCopy.copyExtent(run[0] * copy.clusterSize(), bytes, zero, buffer);
             } catch (CopyException e) {
                 copy.release(run[0], run[1], false);
-                failure.compareAndSet(null, new Failure(e.read(), e.error()));
+                failure.compareAndSet(null, new Failure(e.read(), e.error(), false));
+                return;
+            } catch (RuntimeException e) {
+                // A bug, not an I/O error: the job fails with it whatever the error policies say.
+                copy.release(run[0], run[1], false);
+                failure.compareAndSet(null, new Failure(false, new IOException("Internal error: " + e, e), true));
                 return;
             }
             blockCopy.finish(run);

@@ -64,6 +64,11 @@ public final class BlockCopy {
         return source;
     }
 
+    /** See {@link org.fleece.block.BlockDriver#prepareWrites}: the copy is about to write there. */
+    public void prepareTarget(long offset, long bytes) throws IOException {
+        target.prepareWrites(offset, Math.min(bytes, length - offset));
+    }
+
     public void setListener(Listener listener) {
         this.listener = listener;
     }

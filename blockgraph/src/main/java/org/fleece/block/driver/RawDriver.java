@@ -109,6 +109,11 @@ final class RawDriver implements BlockDriver {
     }
 
     @Override
+    public void prepareWrites(long position, long length) throws IOException {
+        file.prepareWrites(offset + position, length);
+    }
+
+    @Override
     public boolean writeFileRegion(long position, long length, FileRegionSink sink) throws IOException {
         return file.writeFileRegion(offset + position, length, sink);
     }

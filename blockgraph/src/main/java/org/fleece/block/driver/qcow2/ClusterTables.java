@@ -3,7 +3,9 @@ package org.fleece.block.driver.qcow2;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The two-level map from guest clusters to L2 entries: the active L1 table
@@ -124,6 +126,67 @@ final class ClusterTables {
         }
         l2.put(newOffset, copyOf(contents));
         return newOffset;
+    }
+
+    /**
+     * An upper bound of the host clusters that writing every guest cluster
+     * of the range would allocate: one per cluster not yet in place (not
+     * COPIED), one per L2 table still to make.
+     */
+    long clustersToAllocate(long cluster, long count) throws IOException {
+        long needed = 0;
+        long[] entries = new long[l2Entries];
+        for (long c = cluster; c < cluster + count; ) {
+            int inTable = (int) Math.min(clustersLeftInTable(c), cluster + count - c);
+            int l1Index = (int) (c / l2Entries);
+            long l1Entry = l1Index < l1.length ? l1[l1Index] : 0;
+            if ((l1Entry & L2Entry.COPIED) == 0 || (l1Entry & L2Entry.OFFSET_MASK) == 0) {
+                needed += inTable + 1;
+            } else {
+                entries(c, inTable, entries);
+                for (int i = 0; i < inTable; i++) {
+                    if ((entries[i] & L2Entry.COPIED) == 0) {
+                        needed++;
+                    }
+                }
+            }
+            c += inTable;
+        }
+        return needed;
+    }
+
+    /**
+     * Makes the L2 tables the range lacks, all with one sync for their
+     * refcounts and one for their contents, before the L1 table names them.
+     * Tables shared with a snapshot are left to the writes that copy them.
+     * They are not cached: on disk already, each is read when first used.
+     */
+    void makeTables(long cluster, long count) throws IOException {
+        int first = (int) (cluster / l2Entries);
+        int last = (int) Math.min(l1.length - 1, (cluster + count - 1) / l2Entries);
+        List<Integer> missing = new ArrayList<>();
+        for (int i = first; i <= last; i++) {
+            if ((l1[i] & L2Entry.OFFSET_MASK) == 0) {
+                missing.add(i);
+            }
+        }
+        if (missing.isEmpty()) {
+            return;
+        }
+        long[] offsets = new long[missing.size()];
+        for (int k = 0; k < offsets.length; k++) {
+            offsets[k] = refcounts.allocate(1).offset();
+        }
+        syncRefcounts();
+        for (long offset : offsets) {
+            io.writeMetadata(offset, ByteBuffer.allocate(clusterSize));
+        }
+        io.sync();
+        for (int k = 0; k < offsets.length; k++) {
+            int l1Index = missing.get(k);
+            l1[l1Index] = offsets[k] | L2Entry.COPIED;
+            writeL1Entry(l1Index);
+        }
     }
 
     private static ByteBuffer copyOf(ByteBuffer table) {

@@ -304,6 +304,20 @@ public final class Qcow2Driver implements BlockDriver {
     }
 
     @Override
+    public void prepareWrites(long offset, long length) throws IOException {
+        if (length <= 0) {
+            return;
+        }
+        metadata.enterIo();
+        try {
+            long first = offset >>> clusterBits;
+            metadata.prepareWrites(first, ((offset + length - 1) >>> clusterBits) - first + 1);
+        } finally {
+            metadata.leaveIo();
+        }
+    }
+
+    @Override
     public boolean writeFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
         metadata.enterIo();
         try {

@@ -98,10 +98,21 @@ final class Qcow2Metadata {
         ioGate.readLock().unlock();
     }
 
+    /** The L2 entries of {@code count} guest clusters from {@code cluster}, across L2 tables if need be. */
     void entries(long cluster, int count, long[] entries) throws IOException {
         lock.lock();
         try {
-            tables.entries(cluster, count, entries);
+            if (count <= tables.clustersLeftInTable(cluster)) {
+                tables.entries(cluster, count, entries);
+                return;
+            }
+            long[] part = new long[tables.l2Entries()];
+            for (int done = 0; done < count; ) {
+                int inTable = Math.min(count - done, tables.clustersLeftInTable(cluster + done));
+                tables.entries(cluster + done, inTable, part);
+                System.arraycopy(part, 0, entries, done, inTable);
+                done += inTable;
+            }
         } finally {
             lock.unlock();
         }
@@ -113,6 +124,26 @@ final class Qcow2Metadata {
      * was ever written, so they read as zeroes without being written.
      */
     record HostRun(long offset, int count, boolean zeroed) {
+    }
+
+    /**
+     * Before a job writes {@code count} guest clusters from {@code cluster}:
+     * the refcount blocks and L2 tables those writes will need are made now,
+     * in a few syncs. Made one at a time during the copy, each would sync
+     * (their order on disk matters) while the copied data waits in the page
+     * cache, and every such sync writes all of that data out first.
+     */
+    void prepareWrites(long cluster, long count) throws IOException {
+        lock.lock();
+        try {
+            long needed = tables.clustersToAllocate(cluster, count);
+            if (needed > 0) {
+                refcounts.reserve(needed);
+                tables.makeTables(cluster, count);
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Up to {@code count} free contiguous host clusters, at least one. */

@@ -231,6 +231,46 @@ final class Refcounts {
         }
     }
 
+    /**
+     * Makes the refcount blocks that the next {@code clusters} allocations
+     * will need, all with two syncs: each block sits in a cluster that the
+     * blocks already there describe, so the file does not jump ahead to
+     * where a block would otherwise sit (at the first cluster it covers).
+     */
+    void reserve(long clusters) throws IOException {
+        while (!covered(freeHint)) {
+            // The block (or table) where allocation goes on next: made the usual way.
+        }
+        long firstIndex = freeHint / perBlock + 1;
+        long lastIndex = (freeHint + clusters - 1) / perBlock;
+        List<Long> missing = new ArrayList<>();
+        for (long index = firstIndex; index <= lastIndex; index++) {
+            if (index >= table.length) {
+                // Past the table's reach (16 TiB of host file at 64 KiB clusters): the allocations grow it when they get there.
+                break;
+            }
+            if ((table[(int) index] & L2Entry.OFFSET_MASK) == 0) {
+                missing.add(index);
+            }
+        }
+        if (missing.isEmpty()) {
+            return;
+        }
+        long[] offsets = new long[missing.size()];
+        for (int k = 0; k < offsets.length; k++) {
+            offsets[k] = allocate(1).offset();
+            io.writeMetadata(offsets[k], ByteBuffer.allocate(clusterSize));
+        }
+        writeBack();
+        io.sync();
+        for (int k = 0; k < offsets.length; k++) {
+            long index = missing.get(k);
+            table[(int) index] = offsets[k];
+            io.writeMetadata(tableOffset + index * 8, ByteBuffer.allocate(8).putLong(0, offsets[k]));
+        }
+        io.sync();
+    }
+
     private boolean isCovered(long cluster) {
         long index = cluster / perBlock;
         return index < table.length && (table[(int) index] & L2Entry.OFFSET_MASK) != 0;

@@ -152,6 +152,27 @@ class Qcow2FileRegionTest {
         closedAndClean();
     }
 
+    @Test
+    void aRunAcrossTwoL2TablesWhereOnlyTheFirstExists() throws Exception {
+        // 4 KiB clusters: an L2 table maps 2 MiB, and the first one exists once cluster 0 is written.
+        Path small = dir.resolve("small.qcow2");
+        qemuImg("create", "-q", "-f", "qcow2", "-o", "cluster_size=4096", small.toString(), "4M");
+        graph.add(JSON.readTree(("{'driver':'qcow2','node-name':'small','file':{'driver':'file','filename':'"
+                + small + "'}}").replace('\'', '"')));
+        BlockNode node = graph.find("small");
+        node.write(0, ByteBuffer.wrap(filled(4096, 0x22)));
+
+        int length = (4 << 20) - 4096;
+        assertThat(node.writeFileRegion(4096, length, (file, position, bytes) ->
+                file.write(ByteBuffer.wrap(filled((int) bytes, 0x66)), position))).isTrue();
+
+        ByteBuffer back = ByteBuffer.allocate(4 << 20);
+        node.read(0, back);
+        assertThat(back.array()).isEqualTo(concat(filled(4096, 0x22), filled(length, 0x66)));
+        graph.closeAll();
+        qemuImg("check", "-q", small.toString());
+    }
+
     private static byte[] concat(byte[] a, byte[] b) {
         byte[] both = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, both, a.length, b.length);
