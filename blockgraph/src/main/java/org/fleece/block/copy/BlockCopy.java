@@ -66,7 +66,7 @@ public final class BlockCopy {
 
     /** See {@link org.fleece.block.BlockDriver#prepareWrites}: the copy is about to write there. */
     public void prepareTarget(long offset, long bytes) throws IOException {
-        target.prepareWrites(offset, Math.min(bytes, length - offset));
+        target.prepareWrites(offset, bytes);
     }
 
     public void setListener(Listener listener) {

@@ -69,19 +69,24 @@ final class ClusterTables {
 
     /**
      * Fills {@code entries} with the L2 entries of {@code count} guest clusters
-     * from {@code cluster}, which must lie within one L2 table.
+     * from {@code cluster}, across L2 tables if need be.
      */
     void entries(long cluster, int count, long[] entries) throws IOException {
-        int l1Index = (int) (cluster / l2Entries);
-        long l2Offset = l1Index < l1.length ? l1[l1Index] & L2Entry.OFFSET_MASK : 0;
-        if (l2Offset == 0) {
-            Arrays.fill(entries, 0, count, 0);
-            return;
-        }
-        ByteBuffer table = l2.get(l2Offset);
-        int first = (int) (cluster % l2Entries);
-        for (int i = 0; i < count; i++) {
-            entries[i] = table.getLong((first + i) * 8);
+        for (int done = 0; done < count; ) {
+            long c = cluster + done;
+            int inTable = Math.min(count - done, clustersLeftInTable(c));
+            int l1Index = (int) (c / l2Entries);
+            long l2Offset = l1Index < l1.length ? l1[l1Index] & L2Entry.OFFSET_MASK : 0;
+            if (l2Offset == 0) {
+                Arrays.fill(entries, done, done + inTable, 0);
+            } else {
+                ByteBuffer table = l2.get(l2Offset);
+                int first = (int) (c % l2Entries);
+                for (int i = 0; i < inTable; i++) {
+                    entries[done + i] = table.getLong((first + i) * 8);
+                }
+            }
+            done += inTable;
         }
     }
 

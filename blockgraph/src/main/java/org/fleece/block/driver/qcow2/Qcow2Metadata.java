@@ -102,17 +102,7 @@ final class Qcow2Metadata {
     void entries(long cluster, int count, long[] entries) throws IOException {
         lock.lock();
         try {
-            if (count <= tables.clustersLeftInTable(cluster)) {
-                tables.entries(cluster, count, entries);
-                return;
-            }
-            long[] part = new long[tables.l2Entries()];
-            for (int done = 0; done < count; ) {
-                int inTable = Math.min(count - done, tables.clustersLeftInTable(cluster + done));
-                tables.entries(cluster + done, inTable, part);
-                System.arraycopy(part, 0, entries, done, inTable);
-                done += inTable;
-            }
+            tables.entries(cluster, count, entries);
         } finally {
             lock.unlock();
         }
