@@ -6,7 +6,7 @@ import platform
 import sys
 import time
 
-from . import daemons, report
+from . import daemons, page_reporting, report
 from .qmp import QmpError
 from .daemons import DaemonUnavailable
 from workloads import discover
@@ -89,6 +89,26 @@ def client_ceiling(registry, quick):
     return m
 
 
+def run_rounds(registry, selected, active, a):
+    """Every round runs every workload on each daemon; -> (samples, errors)."""
+    samples = {w: {d: [] for d in report.DAEMONS} for w in selected}
+    errors = {w: {} for w in selected}
+    for r in range(a.rounds):
+        order = active if r % 2 == 0 else active[::-1]  # ABBA: no daemon always goes first
+        for wname in selected:
+            for kind in order:
+                m, err = one(registry[wname], kind, a.quick)
+                tag = "[%d/%d] %-14s %-6s" % (r + 1, a.rounds, wname, kind.name)
+                if err:
+                    errors[wname].setdefault(kind.name, []).append(err)
+                    print("%s ERROR %s" % (tag, err))
+                else:
+                    samples[wname][kind.name].append(m)
+                    print("%s %s" % (tag, brief(m)))
+            sys.stdout.flush()
+    return samples, errors
+
+
 def main(argv=None):
     registry = discover()
     a = parse_args(sys.argv[1:] if argv is None else argv, registry)
@@ -128,21 +148,8 @@ def main(argv=None):
         meta["client_ceiling"] = ({k: round(v, 1) for k, v in ceiling.items()}
                                   if ceiling else None)
 
-    samples = {w: {d: [] for d in report.DAEMONS} for w in selected}
-    errors = {w: {} for w in selected}
-    for r in range(a.rounds):
-        order = active if r % 2 == 0 else active[::-1]  # ABBA: no daemon always goes first
-        for wname in selected:
-            for kind in order:
-                m, err = one(registry[wname], kind, a.quick)
-                tag = "[%d/%d] %-14s %-6s" % (r + 1, a.rounds, wname, kind.name)
-                if err:
-                    errors[wname].setdefault(kind.name, []).append(err)
-                    print("%s ERROR %s" % (tag, err))
-                else:
-                    samples[wname][kind.name].append(m)
-                    print("%s %s" % (tag, brief(m)))
-            sys.stdout.flush()
+    with page_reporting.held_off():
+        samples, errors = run_rounds(registry, selected, active, a)
 
     summary = report.summarize(registry, selected, samples, errors, unavailable)
     print()

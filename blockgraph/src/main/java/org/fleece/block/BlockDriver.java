@@ -37,7 +37,8 @@ public interface BlockDriver {
      * The write counterpart of {@link #readFileRegion}: hands the sink the
      * host file range that stores the node's range byte for byte, for the
      * caller to fill (a copy offloaded to the kernel); false when there is
-     * none, and the caller must {@link #write} instead.
+     * none, and the caller must {@link #write} instead. An empty range asks
+     * whether the node hands over such ranges at all.
      */
     default boolean writeFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
         return false;

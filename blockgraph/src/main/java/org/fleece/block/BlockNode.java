@@ -198,7 +198,7 @@ public final class BlockNode implements BlockParent {
             // No blkdebug events: a blkdebug node has no file range, so the caller's ordinary write fires them.
             done = driver.writeFileRegion(offset, length, sink);
         } finally {
-            if (done) {
+            if (done && length > 0) {
                 bitmaps.markDirty(offset, length);
                 writeGeneration.incrementAndGet();
             }

@@ -175,7 +175,7 @@ public final class BackupJob extends Job {
     private Failure copyAll() {
         AtomicReference<Failure> failure = new AtomicReference<>();
         List<Thread> workers = new ArrayList<>();
-        int count = (int) Math.min(options.maxWorkers(), Math.max(1, copy.remainingBytes() / copy.clusterSize()));
+        int count = (int) Math.min(blockCopy.usefulWorkers(options.maxWorkers()), Math.max(1, copy.remainingBytes() / copy.clusterSize()));
         for (int i = 0; i < count; i++) {
             workers.add(Thread.ofVirtual().name(id() + "-worker-" + i).start(() -> worker(failure)));
         }

@@ -37,13 +37,17 @@ class BlockCopyTest {
     }
 
     private BlockCopy copy() throws IOException {
+        return copy("{'driver':'file','node-name':'target','filename':'" + dir.resolve("target.img") + "'}");
+    }
+
+    private BlockCopy copy(String targetJson) throws IOException {
         original = new byte[SIZE];
         new Random(5).nextBytes(original);
         Files.write(dir.resolve("disk.img"), original);
         Files.write(dir.resolve("target.img"), new byte[SIZE]);
         for (String json : new String[] {
             "{'driver':'file','node-name':'disk','filename':'" + dir.resolve("disk.img") + "'}",
-            "{'driver':'file','node-name':'target','filename':'" + dir.resolve("target.img") + "'}",
+            targetJson,
             "{'driver':'copy-before-write','node-name':'cbw','file':'disk','target':'target'}"}) {
             graph.add(JSON.readTree(json.replace('\'', '"')));
         }
@@ -78,5 +82,21 @@ class BlockCopyTest {
         copy.copyExtent(0, SIZE, false, ByteBuffer.allocateDirect(1 << 20));
         assertThat(targetPosition()).isZero();
         assertThat(target()).isEqualTo(original);
+    }
+
+    @Test
+    void betweenFilesTwoWorkersAreAllThatHelp() throws Exception {
+        BlockCopy copy = copy();
+        assertThat(copy.usefulWorkers(64)).isEqualTo(2);
+        assertThat(copy.usefulWorkers(1)).isEqualTo(1);
+        copy.setOffload(false);
+        assertThat(copy.usefulWorkers(64)).isEqualTo(64);
+    }
+
+    @Test
+    void aTargetWithoutFileRangesKeepsEveryWorker() throws Exception {
+        BlockCopy copy = copy("{'driver':'blkdebug','node-name':'target','image':{'driver':'file','filename':'"
+                + dir.resolve("target.img") + "'}}");
+        assertThat(copy.usefulWorkers(64)).isEqualTo(64);
     }
 }

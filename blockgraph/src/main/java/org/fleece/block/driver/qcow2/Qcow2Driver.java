@@ -319,6 +319,9 @@ public final class Qcow2Driver implements BlockDriver {
 
     @Override
     public boolean writeFileRegion(long offset, long length, FileRegionSink sink) throws IOException {
+        if (length == 0) {
+            return metadata.file().child().writeFileRegion(0, 0, sink);
+        }
         metadata.enterIo();
         try {
             return fileRegionWrite.write(offset, length, sink);

@@ -93,6 +93,13 @@ class Qcow2FileRegionTest {
         assertThat(top.readFileRegion(0, 0, (file, position, bytes) -> { })).isTrue();
     }
 
+    @Test
+    void anEmptyRangeAsksWhetherWritesCanGoToTheHostFile() throws IOException {
+        long allocated = image.toFile().length();
+        assertThat(top.writeFileRegion(0, 0, (file, position, bytes) -> { })).isTrue();
+        assertThat(image.toFile().length()).isEqualTo(allocated);
+    }
+
     /** Fills what writeFileRegion hands over with the byte; false when it refuses. */
     private boolean fill(long offset, int length, int value) throws IOException {
         return top.writeFileRegion(offset, length, (FileChannel file, long position, long bytes) ->
