@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Data copied between two host files goes through the kernel unless offload
  * is off (x-perf use-copy-range=false). The kernel's copy is told apart by
  * the target channel's position, which only transferTo moves; every other
- * write is positional.
+ * write is positional. Between two such files a job needs two workers at
+ * most; a target without file ranges (blkdebug) keeps all it was given.
  */
 class BlockCopyTest {
     private static final int SIZE = 4 << 20;
